@@ -1,0 +1,289 @@
+"""eventsourcing recorders whose database is a JetStream stream.
+
+- Optimistic concurrency per aggregate: every write carries
+  ``Nats-Expected-Last-Subject-Sequence`` for ``quorum.ev.*.<originator_id>``,
+  so a stale writer is refused by the server and gets ``IntegrityError``.
+- A save of several events is one atomic batch: stored whole or not at all.
+- Notification ID = stream sequence.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+    Subscription,
+)
+
+from adapters.jetstream import subjects
+from adapters.jetstream.client import (
+    JetStreamClient,
+    OutgoingMessage,
+    PublishRejected,
+    StoredMessage,
+    StoreUnavailable,
+    WrongLastSequence,
+)
+from adapters.jetstream.loop import run_sync
+
+READ_PAGE = 1000
+MAX_CONFLICT_RETRIES = 5
+HEAD_CACHE_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last stored event of one aggregate: its version and stream sequence."""
+
+    version: int
+    seq: int
+
+
+class JetStreamAggregateRecorder(AggregateRecorder):
+    def __init__(self, client: JetStreamClient, stream: str, subject_prefix: str) -> None:
+        self.client = client
+        self.stream = stream
+        self.prefix = subject_prefix
+        self._heads: OrderedDict[UUID | str, Head] = OrderedDict()
+        self._heads_lock = threading.Lock()
+
+    # -- writing ---------------------------------------------------------------------
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        self._insert(stored_events)
+        return None
+
+    def _insert(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        if not stored_events:
+            return []
+        by_originator = _group_by_originator(stored_events)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            messages = self._messages(stored_events, by_originator)
+            try:
+                last_seq = self._call(self.client.publish(messages))
+            except WrongLastSequence:
+                # Our idea of some aggregate's head was stale: re-read the heads, then
+                # either it is a real conflict or we retry with the right sequences.
+                for originator_id in by_originator:
+                    self._refresh_head(originator_id)
+                continue
+            first_seq = last_seq - len(messages) + 1
+            self._remember_heads(stored_events, first_seq)
+            return list(range(first_seq, last_seq + 1))
+        raise IntegrityError("too many concurrent writers on the same aggregates")
+
+    def _messages(
+        self,
+        stored_events: Sequence[StoredEvent],
+        by_originator: dict[UUID | str, list[StoredEvent]],
+    ) -> list[OutgoingMessage]:
+        expected: dict[UUID | str, int] = {}
+        for originator_id, events in by_originator.items():
+            head = self._head(originator_id)
+            if head is not None and events[0].originator_version <= head.version:
+                raise IntegrityError(
+                    f"version {events[0].originator_version} of {originator_id} "
+                    f"already exists (last is {head.version})"
+                )
+            expected[originator_id] = head.seq if head else 0
+        messages = []
+        for event in stored_events:
+            headers = {
+                subjects.H_ORIGINATOR_ID: str(event.originator_id),
+                subjects.H_ID_KIND: subjects.id_kind(event.originator_id),
+                subjects.H_VERSION: str(event.originator_version),
+                subjects.H_TOPIC: event.topic,
+            }
+            # Only the first message per aggregate in a batch can be checked.
+            seq = expected.pop(event.originator_id, None)
+            if seq is not None:
+                headers["Nats-Expected-Last-Subject-Sequence"] = str(seq)
+                headers["Nats-Expected-Last-Subject-Sequence-Subject"] = subjects.originator_filter(
+                    self.prefix, event.originator_id
+                )
+            messages.append(
+                OutgoingMessage(
+                    subject=subjects.event_subject(self.prefix, event.topic, event.originator_id),
+                    headers=headers,
+                    payload=event.state,
+                )
+            )
+        return messages
+
+    # -- the head cache: saves a round trip per append ------------------------------
+
+    def _head(self, originator_id: UUID | str) -> Head | None:
+        with self._heads_lock:
+            return self._heads.get(originator_id)
+
+    def _set_head(self, originator_id: UUID | str, head: Head) -> None:
+        with self._heads_lock:
+            current = self._heads.get(originator_id)
+            if current is None or head.seq >= current.seq:
+                self._heads[originator_id] = head
+                self._heads.move_to_end(originator_id)
+            while len(self._heads) > HEAD_CACHE_SIZE:
+                self._heads.popitem(last=False)
+
+    def _refresh_head(self, originator_id: UUID | str) -> None:
+        last = self._call(
+            self.client.direct_get_last(
+                self.stream, subjects.originator_filter(self.prefix, originator_id)
+            )
+        )
+        if last is not None:
+            self._set_head(originator_id, _head_of(last))
+
+    def _remember_heads(self, stored_events: Sequence[StoredEvent], first_seq: int) -> None:
+        for offset, event in enumerate(stored_events):
+            self._set_head(event.originator_id, Head(event.originator_version, first_seq + offset))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        messages = self._read_aggregate(originator_id)
+        if messages:
+            self._set_head(originator_id, _head_of(messages[-1]))
+        events = [_stored_event(m) for m in messages]
+        events = [
+            e
+            for e in events
+            if (gt is None or e.originator_version > gt)
+            and (lte is None or e.originator_version <= lte)
+        ]
+        if desc:
+            events.reverse()
+        return events[:limit] if limit is not None else events
+
+    def _read_aggregate(self, originator_id: UUID | str) -> list[StoredMessage]:
+        subject_filter = subjects.originator_filter(self.prefix, originator_id)
+        messages: list[StoredMessage] = []
+        start = 1
+        while True:
+            page, pending = self._call(
+                self.client.direct_get_batch(self.stream, start, READ_PAGE, subject_filter)
+            )
+            messages.extend(page)
+            if not page or pending == 0:
+                return messages
+            start = page[-1].seq + 1
+
+    def _call(self, coro: Any) -> Any:
+        try:
+            return run_sync(coro)
+        except StoreUnavailable as e:
+            raise OperationalError(str(e)) from e
+        except PublishRejected as e:
+            raise ProgrammingError(str(e)) from e
+
+
+class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecorder):
+    def insert_events(  # type: ignore[override]
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        return self._insert(stored_events)
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        if start is None:
+            position = 1
+        else:
+            position = start if inclusive_of_start else start + 1
+        position = max(position, 1)
+        found: list[Notification] = []
+        while len(found) < limit:
+            want = limit - len(found) if not topics else READ_PAGE
+            if stop is not None:
+                want = min(want, stop - position + 1)
+            if want <= 0:
+                break
+            page, pending = self._call(
+                self.client.direct_get_batch(self.stream, position, min(want, READ_PAGE))
+            )
+            for message in page:
+                if stop is not None and message.seq > stop:
+                    return found
+                if topics and message.headers.get(subjects.H_TOPIC) not in topics:
+                    continue
+                found.append(_notification(message))
+                if len(found) == limit:
+                    return found
+            if not page or pending == 0:
+                break
+            position = page[-1].seq + 1
+        return found
+
+    def max_notification_id(self) -> int | None:
+        last = self._call(self.client.last_sequence(self.stream))
+        return int(last) or None
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        from adapters.jetstream.subscription import JetStreamSubscription
+
+        return JetStreamSubscription(self, gt=gt, topics=topics)
+
+
+def _group_by_originator(
+    stored_events: Sequence[StoredEvent],
+) -> dict[UUID | str, list[StoredEvent]]:
+    grouped: dict[UUID | str, list[StoredEvent]] = {}
+    for event in stored_events:
+        events = grouped.setdefault(event.originator_id, [])
+        if events and event.originator_version <= events[-1].originator_version:
+            raise IntegrityError(f"versions of {event.originator_id} must increase within one save")
+        events.append(event)
+    return grouped
+
+
+def _head_of(message: StoredMessage) -> Head:
+    return Head(int(message.headers[subjects.H_VERSION]), message.seq)
+
+
+def _stored_event(message: StoredMessage) -> StoredEvent:
+    h = message.headers
+    return StoredEvent(
+        originator_id=subjects.parse_id(h[subjects.H_ORIGINATOR_ID], h[subjects.H_ID_KIND]),
+        originator_version=int(h[subjects.H_VERSION]),
+        topic=h[subjects.H_TOPIC],
+        state=message.payload,
+    )
+
+
+def _notification(message: StoredMessage) -> Notification:
+    h = message.headers
+    return Notification(
+        id=message.seq,
+        originator_id=subjects.parse_id(h[subjects.H_ORIGINATOR_ID], h[subjects.H_ID_KIND]),
+        originator_version=int(h[subjects.H_VERSION]),
+        topic=h[subjects.H_TOPIC],
+        state=message.payload,
+    )
