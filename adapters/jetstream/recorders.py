@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Subscription,
 )
+from nats.aio.msg import Msg
 
 from adapters.jetstream import subjects
 from adapters.jetstream.client import (
@@ -243,6 +244,24 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
     def max_notification_id(self) -> int | None:
         last = self._call(self.client.last_sequence(self.stream))
         return int(last) or None
+
+    def on_append(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (on the NATS loop thread) whenever events are appended.
+
+        Returns a function that stops listening."""
+
+        async def wake(_: Msg) -> None:
+            callback()
+
+        sub = self._call(self.client.nc.subscribe(f"{self.prefix}.>", cb=wake))
+
+        def stop() -> None:
+            try:
+                run_sync(sub.unsubscribe(), timeout=5)
+            except Exception:  # the connection may already be closed
+                pass
+
+        return stop
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()

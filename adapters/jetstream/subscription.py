@@ -13,12 +13,7 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import ListenNotifySubscription
 
-from adapters.jetstream.loop import run_sync
-
 if TYPE_CHECKING:
-    from nats.aio.msg import Msg
-    from nats.aio.subscription import Subscription as NatsSubscription
-
     from adapters.jetstream.recorders import JetStreamApplicationRecorder
 
 WAKE_UP_TIMEOUT = 1.0
@@ -32,22 +27,16 @@ class JetStreamSubscription(ListenNotifySubscription["JetStreamApplicationRecord
         topics: Sequence[str] = (),
     ) -> None:
         # Listen before the first read, so nothing published in between is missed.
-        self._wake_up: NatsSubscription | None = run_sync(
-            recorder.client.nc.subscribe(f"{recorder.prefix}.>", cb=self._on_wake_up)
-        )
+        self._stop_listening = recorder.on_append(self._wake)
         super().__init__(recorder=recorder, gt=gt, topics=topics)
 
-    async def _on_wake_up(self, _: Msg) -> None:
+    def _wake(self) -> None:
         self._has_been_notified.set()
 
     def stop(self) -> None:
         super().stop()
-        sub, self._wake_up = self._wake_up, None
-        if sub is not None:
-            try:
-                run_sync(sub.unsubscribe(), timeout=5)
-            except Exception:  # the connection may already be gone
-                pass
+        stop_listening, self._stop_listening = self._stop_listening, lambda: None
+        stop_listening()
 
     def _loop_on_pull(self) -> None:
         try:

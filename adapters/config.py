@@ -1,0 +1,29 @@
+"""Configuration from QUORUM_* environment variables, with one-machine defaults."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUORUM_")
+
+    data_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    nats_url: str | None = None
+    """Empty: start an embedded nats-server on the data dir."""
+    db_url: str | None = None
+    """SQLAlchemy URL of the operational read models; default SQLite in the data dir."""
+    server_name: str = socket.gethostname()
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{(self.data_dir / 'quorum.db').resolve()}"
+
+    @property
+    def reports_path(self) -> Path:
+        return self.data_dir / "reports.duckdb"

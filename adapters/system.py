@@ -1,0 +1,107 @@
+"""Everything a Quorum process needs, composed in one place (cosmicpython's bootstrap).
+
+The API, the CLI and the tests build a `QuorumSystem` on a NATS URL and a data dir.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from eventsourcing.persistence import IntegrityError
+
+from adapters.config import Config
+from adapters.jetstream.recorders import JetStreamApplicationRecorder
+from adapters.keystore import KeyStore, new_secret
+from adapters.passwords import Argon2Hasher
+from adapters.tokens import TokenIssuer
+from domain.admins.service import AdminService
+from domain.settings.model import KEY_NAMES, ServerSettings, key_id
+from domain.settings.service import SettingsService
+from domain.shared.actor import SYSTEM, acting_as
+from domain.shared.application import QuorumStore
+from projections.admins_directory import AdminsDirectory
+from projections.config_changes import ConfigChangesReport
+from projections.duck import ReportsDatabase
+from projections.engine import Projection, ProjectionRunner
+from projections.sql import make_engine
+
+
+class QuorumSystem:
+    def __init__(self, config: Config, nats_url: str, *, with_reports: bool = True) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = QuorumStore(
+            env={"PERSISTENCE_MODULE": "adapters.jetstream", "QUORUM_NATS_URL": nats_url}
+        )
+        self.keystore = KeyStore(config.data_dir)
+        self.tokens = TokenIssuer(self.keystore)
+        self.settings = SettingsService(self.store)
+        self.admins = AdminService(self.store, Argon2Hasher())
+
+        self.sql_engine = make_engine(config.database_url)
+        self.admins_directory = AdminsDirectory(self.sql_engine)
+        projections: list[Projection] = [self.admins_directory]
+        # DuckDB allows one writing process per file: only the server opens the reports.
+        self.reports: ReportsDatabase | None = None
+        if with_reports:
+            self.reports = ReportsDatabase(config.reports_path)
+            projections.append(ConfigChangesReport(self.reports))
+        self.runners = {
+            p.name: ProjectionRunner(self.recorder, self.store.mapper, p) for p in projections
+        }
+        self._stop_listening: Callable[[], None] | None = None
+
+    @property
+    def recorder(self) -> JetStreamApplicationRecorder:
+        return cast(JetStreamApplicationRecorder, self.store.recorder)
+
+    def ensure_server_secrets(self) -> ServerSettings:
+        """Create the settings and generate each missing server secret (first start)."""
+        with acting_as(SYSTEM):
+            settings = self.settings.get()
+            for name in KEY_NAMES:
+                secret = self.keystore.read(name)
+                if secret is not None and settings.keys.get(name) == key_id(secret):
+                    continue
+                secret = new_secret()
+                try:
+                    self.settings.regenerate_key(name, secret)
+                except IntegrityError:
+                    continue  # another process did it at the same moment
+                self.keystore.write(name, secret)
+            return self.settings.get()
+
+    def regenerate_secret(self, name: str) -> tuple[str, dict[str, Any]]:
+        secret = new_secret()
+        change = self.settings.regenerate_key(name, secret)
+        self.keystore.write(name, secret)
+        return secret, change
+
+    def start_projections(self) -> None:
+        runners = list(self.runners.values())
+
+        def wake_all() -> None:
+            for runner in runners:
+                runner.wake_up.set()
+
+        self._stop_listening = self.recorder.on_append(wake_all)
+        for runner in runners:
+            runner.start()
+
+    def catch_up(self) -> None:
+        for runner in self.runners.values():
+            runner.catch_up()
+
+    def close(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+        for runner in self.runners.values():
+            runner.stop()
+        for runner in self.runners.values():
+            runner.projection.close()
+        if self.reports is not None:
+            self.reports.close()
+        self.sql_engine.dispose()
+        self.store.close()

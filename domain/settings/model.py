@@ -1,0 +1,134 @@
+"""Server settings (guide §8.4, §9.1.3, §12.2): one aggregate, audited per parameter."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.settings.rules import SECTIONS, Section
+from domain.shared.audited import AuditedAggregate
+from domain.shared.errors import FieldProblem, InvalidInput
+
+Change = dict[str, Any]
+"""{"parameter": name, "previous": value, "new": value} — what the audit report shows."""
+
+KEY_NAMES = ("api_secret", "user_auth_key", "guest_auth_key")
+
+
+def key_id(secret: str) -> str:
+    """A short public fingerprint of a secret, safe to show and to put in events."""
+    return hashlib.sha256(b"quorum-key-id:" + secret.encode()).hexdigest()[:12]
+
+
+def secret_digest(secret: str) -> str:
+    """What is kept of a random 256-bit secret: enough to check it, never to recover it."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class ServerSettings(AuditedAggregate):
+    main: dict[str, Any]
+    """Time zone, CSV export, token lifetime, client-version policy (§8.4, §9.1.3)."""
+    security: dict[str, Any]
+    """Admin access rules (§12.2)."""
+    keys: dict[str, str] = field(default_factory=dict, init=False)
+    """Key name -> key ID (public fingerprint) of each server secret (§9.1.3, §12.2)."""
+    api_secret_digest: str | None = field(default=None, init=False)
+    """SHA-256 of the API secret key, to check it without storing it (§12.2)."""
+
+    class Created(AuditedAggregate.Created, AuditedAggregate.Event):
+        main: dict[str, Any]
+        security: dict[str, Any]
+
+    class Edited(AuditedAggregate.Event):
+        section: str
+        changes: list[Change]
+
+    class KeyRegenerated(AuditedAggregate.Event):
+        name: str
+        key_id: str
+        previous_key_id: str | None
+        digest: str | None
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid5(NAMESPACE_URL, "/quorum/settings/server")
+
+    @classmethod
+    def with_defaults(cls) -> ServerSettings:
+        return cls(
+            main=dict(SECTIONS["main"].defaults),
+            security=dict(SECTIONS["security"].defaults),
+        )
+
+    def section(self, name: str) -> dict[str, Any]:
+        values: dict[str, Any] = getattr(self, name)
+        return values
+
+    def edit(self, section_name: str, patch: dict[str, Any]) -> list[Change]:
+        """Apply a partial update; returns the changes (none means no event)."""
+        section = SECTIONS[section_name]
+        current = self.section(section_name)
+        proposed = {**current, **_validated(section, patch)}
+        problem = section.cross_check(proposed)
+        if problem:
+            raise InvalidInput(problem[1], [FieldProblem(problem[0], "invalid", problem[1])])
+        changes = [
+            {"parameter": name, "previous": current.get(name), "new": value}
+            for name, value in proposed.items()
+            if current.get(name) != value
+        ]
+        if changes:
+            self._edited(section=section_name, changes=changes)
+        return changes
+
+    @event(Edited)
+    def _edited(self, section: str, changes: list[Change]) -> None:
+        values = self.section(section)
+        for change in changes:
+            values[change["parameter"]] = change["new"]
+
+    def regenerate_key(self, name: str, new_secret: str) -> Change:
+        """Replace a server secret; the event carries only fingerprints."""
+        new_id = key_id(new_secret)
+        previous_id = self.keys.get(name)
+        digest = secret_digest(new_secret) if name == "api_secret" else None
+        self._key_regenerated(name=name, key_id=new_id, previous_key_id=previous_id, digest=digest)
+        return {"parameter": name, "previous": previous_id, "new": new_id}
+
+    @event(KeyRegenerated)
+    def _key_regenerated(
+        self, name: str, key_id: str, previous_key_id: str | None, digest: str | None
+    ) -> None:
+        self.keys[name] = key_id
+        if name == "api_secret":
+            self.api_secret_digest = digest
+
+    def accepts_api_secret(self, presented: str) -> bool:
+        return self.api_secret_digest is not None and hmac.compare_digest(
+            self.api_secret_digest, secret_digest(presented)
+        )
+
+
+def _validated(section: Section, patch: dict[str, Any]) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+    values: dict[str, Any] = {}
+    for name, raw in patch.items():
+        rule = section.rules.get(name)
+        if rule is None:
+            problems.append(
+                FieldProblem(name, "invalid", f"unknown setting in section {section.name!r}")
+            )
+            continue
+        try:
+            values[name] = rule(raw)
+        except ValueError as e:
+            problems.append(FieldProblem(name, "invalid", str(e)))
+    if problems:
+        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+    return values

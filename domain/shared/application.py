@@ -1,0 +1,44 @@
+"""The eventsourcing application every service saves through.
+
+Its recorder comes from the environment (PERSISTENCE_MODULE): JetStream in
+production, eventsourcing's in-memory recorder in pure domain tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.shared.errors import Conflict
+
+T = TypeVar("T")
+
+SAVE_ATTEMPTS = 5
+
+
+class QuorumStore(Application[UUID]):
+    name = "Quorum"
+
+
+def exists(store: QuorumStore, aggregate_id: UUID) -> bool:
+    try:
+        store.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        return False
+    return True
+
+
+def with_retries(command: Callable[[], T], *, retry: bool = True) -> T:
+    """Run a load-change-save `command`; if another writer got in first, run it again
+    on the fresh state (both changes land, in order), or report the conflict."""
+    attempts = SAVE_ATTEMPTS if retry else 1
+    for _ in range(attempts):
+        try:
+            return command()
+        except IntegrityError:
+            continue
+    raise Conflict("the object was changed by someone else at the same time; try again")

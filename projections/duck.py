@@ -1,0 +1,121 @@
+"""DuckDB read models for reports (ARCHITECTURE §4): columnar, written in batches.
+
+DuckDB allows one writer process per file: the process that owns the file
+(`quorum serve`) also answers the report queries.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from eventsourcing.domain import DomainEventProtocol
+
+from projections.engine import PositionMoved, Projection
+
+POSITIONS_DDL = """
+CREATE TABLE IF NOT EXISTS projection_positions (
+    name VARCHAR PRIMARY KEY,
+    position BIGINT NOT NULL
+)
+"""
+
+
+class ReportsDatabase:
+    """One DuckDB file shared by the report projections of a process."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._connection = duckdb.connect(str(path))
+        self._connection.execute(POSITIONS_DDL)
+        self._local = threading.local()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for the calling thread (DuckDB connections are not shared)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class DuckDBProjection(Projection):
+    """A report table fed by handlers that append rows to `self.rows`."""
+
+    table_ddl: str
+    columns: tuple[str, ...]
+
+    def __init__(self, database: ReportsDatabase) -> None:
+        self.database = database
+        self.rows: list[tuple[Any, ...]] = []
+        self.database.cursor().execute(self.table_ddl)
+
+    @property
+    @abstractmethod
+    def table(self) -> str: ...
+
+    def position(self) -> int:
+        found = (
+            self.database.cursor()
+            .execute("SELECT position FROM projection_positions WHERE name = ?", [self.name])
+            .fetchone()
+        )
+        return int(found[0]) if found else 0
+
+    def apply(
+        self, events: list[tuple[int, DomainEventProtocol[Any]]], after: int, through: int
+    ) -> None:
+        self.rows = []
+        for seq, event in events:
+            self.handle(seq, event)
+        db = self.database.cursor()
+        db.execute("BEGIN TRANSACTION")
+        try:
+            self._insert_rows(db)
+            self._move_position(db, after, through)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            self.rows = []
+
+    def _insert_rows(self, db: duckdb.DuckDBPyConnection) -> None:
+        if not self.rows:
+            return
+        # Column-wise UNNEST inserts ~70x faster than executemany (bench/catchup.py).
+        columns = [list(column) for column in zip(*self.rows, strict=True)]
+        selects = ", ".join(f"UNNEST(${i + 1})" for i in range(len(self.columns)))
+        db.execute(
+            f"INSERT INTO {self.table} ({', '.join(self.columns)}) SELECT {selects}", columns
+        )
+
+    def _move_position(self, db: duckdb.DuckDBPyConnection, after: int, through: int) -> None:
+        current = db.execute(
+            "SELECT position FROM projection_positions WHERE name = ?", [self.name]
+        ).fetchone()
+        before = int(current[0]) if current else 0
+        if before != after:
+            raise PositionMoved(self.name)
+        if current is None:
+            db.execute("INSERT INTO projection_positions VALUES (?, ?)", [self.name, through])
+        else:
+            db.execute(
+                "UPDATE projection_positions SET position = ? WHERE name = ?",
+                [through, self.name],
+            )
+
+    def reset(self) -> None:
+        db = self.database.cursor()
+        db.execute("BEGIN TRANSACTION")
+        db.execute(f"DROP TABLE IF EXISTS {self.table}")
+        db.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
+        db.execute(self.table_ddl)
+        db.execute("COMMIT")

@@ -1,0 +1,66 @@
+"""Filter, sort and page a report table (the common report functions of guide §16)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass
+class ReportQuery:
+    """Where-clauses with their parameters, a sort column and a page."""
+
+    sortable: tuple[str, ...]
+    default_sort: str = "date"
+    conditions: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    sort_field: str | None = None
+    descending: bool = True
+    page: int = 1
+    page_size: int = 50
+
+    def equals(self, column: str, value: Any) -> None:
+        if value is not None:
+            self.conditions.append(f"{column} = ?")
+            self.params.append(value)
+
+    def contains(self, column: str, value: str | None) -> None:
+        if value:
+            self.conditions.append(f"{column} ILIKE ?")
+            self.params.append(f"%{value}%")
+
+    def date_range(self, column: str, since: datetime | None, until: datetime | None) -> None:
+        if since is not None:
+            self.conditions.append(f"{column} >= ?")
+            self.params.append(since)
+        if until is not None:
+            self.conditions.append(f"{column} <= ?")
+            self.params.append(until)
+
+    def where(self) -> str:
+        return f"WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
+
+    def order_by(self) -> str:
+        column = self.sort_field or self.default_sort
+        if column not in self.sortable:
+            raise ValueError(f"cannot sort by {column!r}")
+        direction = "DESC" if self.descending else "ASC"
+        return f"ORDER BY {column} {direction}, seq {direction}"
+
+    def run(
+        self, db: duckdb.DuckDBPyConnection, table: str, columns: str, paged: bool = True
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        where = self.where()
+        found = db.execute(f"SELECT count(*) FROM {table} {where}", self.params).fetchone()
+        total = int(found[0]) if found else 0
+        sql = f"SELECT {columns} FROM {table} {where} {self.order_by()}"
+        params = list(self.params)
+        if paged:
+            sql += " LIMIT ? OFFSET ?"
+            params += [self.page_size, (self.page - 1) * self.page_size]
+        return total, db.execute(sql, params).fetchall()
