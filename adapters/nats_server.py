@@ -74,6 +74,7 @@ class EmbeddedNats:
             stdin=subprocess.DEVNULL,
             # Its own process group: a Ctrl-C in our terminal reaches us, and we stop it.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         self._wait_until_ready()
@@ -121,6 +122,15 @@ class EmbeddedNats:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the child if we die, even by SIGKILL, so none is left running."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _jetstream_healthy(monitor_port: int) -> bool:

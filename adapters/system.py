@@ -6,6 +6,7 @@ The API, the CLI and the tests build a `QuorumSystem` on a NATS URL and a data d
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from eventsourcing.persistence import IntegrityError
@@ -30,6 +31,7 @@ from projections.sql import make_engine
 class QuorumSystem:
     def __init__(self, config: Config, nats_url: str, *, with_reports: bool = True) -> None:
         self.config = config
+        self.started_at = datetime.now(UTC)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = QuorumStore(
             env={"PERSISTENCE_MODULE": "adapters.jetstream", "QUORUM_NATS_URL": nats_url}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,16 @@ class ProjectionRunner:
             self.projection.position(),
             self.source.max_notification_id() or 0,
         )
+
+    def wait_until_applied(self, seq: int, timeout: float) -> bool:
+        """Wait until the read model includes stream sequence `seq` (read-your-writes)."""
+        deadline = time.monotonic() + timeout
+        while self.projection.position() < seq:
+            if time.monotonic() >= deadline:
+                return False
+            self.wake_up.set()
+            time.sleep(0.01)
+        return True
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> None:
         with self._lock:

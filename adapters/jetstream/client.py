@@ -181,10 +181,20 @@ class JetStreamClient:
             raise StoreUnavailable("NATS connection closed") from e
 
     async def direct_get_batch(
-        self, stream: str, start_seq: int, batch: int, subject_filter: str | None = None
+        self,
+        stream: str,
+        start_seq: int,
+        batch: int,
+        subject_filter: str | None = None,
+        start_time: str | None = None,
     ) -> tuple[list[StoredMessage], int]:
-        """Up to `batch` messages from `start_seq` on; also how many more match."""
-        request: dict[str, object] = {"seq": max(start_seq, 1), "batch": batch}
+        """Up to `batch` messages from `start_seq` (or the first at or after
+        `start_time`, RFC 3339) on; also how many more match."""
+        request: dict[str, object] = {"batch": batch}
+        if start_time is not None:
+            request["start_time"] = start_time
+        else:
+            request["seq"] = max(start_seq, 1)
         if subject_filter:
             request["next_by_subj"] = subject_filter
         return await self._direct_get_many(stream, request)

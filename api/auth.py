@@ -1,0 +1,116 @@
+"""Who is calling, and may they? Every route depends on one of `reader`, `writer`
+or `own_account`; only `server/status` has none."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from adapters.system import QuorumSystem
+from adapters.tokens import InvalidToken
+from domain.settings.model import ServerSettings
+from domain.shared.actor import Actor
+from domain.shared.errors import Forbidden, Unauthorized
+
+LOCALHOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    """'admin' (may change anything) or 'security' (read-only)."""
+    via: str
+    """'session' (admin login), 'api_key' (guide §12.2) or 'localhost'."""
+    session_id: str | None
+    preferences: dict[str, Any]
+    ip: str | None
+    user_agent: str | None
+
+    @property
+    def actor(self) -> Actor:
+        kind = "api_key" if self.via == "api_key" else self.role
+        return Actor(kind=kind, name=self.name, ip=self.ip, app_name=self.user_agent)
+
+
+def system_of(request: Request) -> QuorumSystem:
+    system: QuorumSystem = request.app.state.system
+    return system
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("access_token") or None
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def check_admin_address(settings: ServerSettings, ip: str | None) -> None:
+    """Admin access only from allow-listed networks when the list is on (§12.2)."""
+    security = settings.security
+    if not security["admin_ip_allowlist_enabled"]:
+        return
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        raise Forbidden("admin access is not allowed from this address") from None
+    for network in security["admin_ip_allowlist"]:
+        if address in ipaddress.ip_network(network):
+            return
+    raise Forbidden("admin access is not allowed from this address")
+
+
+def authenticated(request: Request) -> Principal:
+    system = system_of(request)
+    settings = system.settings.get()
+    ip = client_ip(request)
+    agent = (request.headers.get("user-agent") or "")[:200] or None
+    check_admin_address(settings, ip)
+    token = bearer_token(request)
+    if token is None:
+        if settings.security["localhost_without_auth"] and ip in LOCALHOSTS:
+            return Principal("localhost", "admin", "localhost", None, {}, ip, agent)
+        raise Unauthorized("an access token is required (Authorization: Bearer <token>)")
+    if settings.accepts_api_secret(token):
+        return Principal("api_key", "admin", "api_key", None, {}, ip, agent)
+    try:
+        claims = system.tokens.verify(token)
+    except InvalidToken:
+        raise Unauthorized("the access token is invalid or has expired") from None
+    if claims.kind != "admin":
+        raise Unauthorized("this token is not an administrator's")
+    account = system.admins.authenticate(claims.subject, claims.session_id)
+    return Principal(
+        account.name, account.role, "session", claims.session_id, account.preferences, ip, agent
+    )
+
+
+def reader(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """Reads: every administrator, security admins included."""
+    return principal
+
+
+def writer(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """Changes to the server: full administrators only (security admins are read-only)."""
+    if principal.role != "admin":
+        raise Forbidden("security administrators have read-only access")
+    return principal
+
+
+def own_account(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """Changes to the caller's own admin account (log out, preferences): any admin."""
+    return principal
+
+
+Reader = Annotated[Principal, Depends(reader)]
+Writer = Annotated[Principal, Depends(writer)]
+OwnAccount = Annotated[Principal, Depends(own_account)]
+System = Annotated[QuorumSystem, Depends(system_of)]

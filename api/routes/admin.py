@@ -1,0 +1,72 @@
+"""Administrator sessions and preferences (guide §18.4, §18.6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
+
+from api.auth import OwnAccount, System, check_admin_address, client_ip
+from domain.shared.actor import Actor, acting_as
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    login: str
+    password: str
+
+
+class Session(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    expires_at: datetime
+    role: str
+
+
+@router.post("/session", response_model=Session)
+def log_in(credentials: Credentials, request: Request, system: System) -> Session:
+    ip = client_ip(request)
+    check_admin_address(system.settings.get(), ip)
+    agent = (request.headers.get("user-agent") or "")[:200] or None
+    with acting_as(Actor(kind="admin", name=credentials.login, ip=ip, app_name=agent)):
+        session = system.admins.log_in(credentials.login, credentials.password)
+    token = system.tokens.issue(
+        session.account.name, "admin", session.session_id, session.expires_at
+    )
+    expires_in = int((session.expires_at - datetime.now(session.expires_at.tzinfo)).total_seconds())
+    return Session(
+        access_token=token,
+        expires_in=expires_in,
+        expires_at=session.expires_at,
+        role=session.account.role,
+    )
+
+
+@router.delete("/session", status_code=204)
+def log_out(principal: OwnAccount, system: System) -> None:
+    if principal.session_id is not None:
+        with acting_as(principal.actor):
+            system.admins.log_out(principal.name, principal.session_id)
+
+
+@router.get("/preferences")
+def get_preferences(principal: OwnAccount) -> dict[str, Any]:
+    return principal.preferences
+
+
+@router.patch("/preferences")
+def change_preferences(
+    patch: dict[str, Any], principal: OwnAccount, system: System
+) -> dict[str, Any]:
+    if principal.via != "session":
+        from domain.shared.errors import Forbidden
+
+        raise Forbidden("preferences belong to an administrator account; log in as one")
+    with acting_as(principal.actor):
+        account = system.admins.change_preferences(principal.name, patch)
+    return account.preferences

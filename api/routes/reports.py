@@ -1,0 +1,159 @@
+"""Reports (guide §16): filter, sort, page, export CSV. Read by every administrator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, Query, Response
+
+from api.auth import Reader, System
+from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
+from domain.settings.rules import timezone as check_timezone
+from domain.shared.errors import invalid
+from projections import config_changes
+from projections.report_query import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/logs", tags=["reports"])
+
+FRESHNESS_WAIT = 2.0
+CONFIG_CHANGE_COLUMNS = (
+    "date",
+    "action",
+    "object_type",
+    "object_id",
+    "username",
+    "changes_in",
+    "changes",
+)
+
+
+def parse_when(name: str, value: str | None) -> datetime | None:
+    """ISO 8601 or Unix seconds (API.md); a date without zone is UTC."""
+    if value is None or value == "":
+        return None
+    try:
+        if value.lstrip("-").isdigit():
+            return datetime.fromtimestamp(int(value), UTC)
+        parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError, OSError):
+        raise invalid(name, "must be an ISO 8601 date-time or Unix seconds") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def render(moment: datetime, fmt: ViewerFormat) -> str:
+    return moment.astimezone(ZoneInfo(fmt.timezone)).isoformat()
+
+
+def _fresh(system: System, name: str, response: Response) -> None:
+    """Answer with everything acknowledged before this request, if it arrives in time."""
+    head = system.recorder.max_notification_id() or 0
+    if not system.runners[name].wait_until_applied(head, FRESHNESS_WAIT):
+        response.headers["X-Quorum-Report-Lag"] = "behind"
+
+
+def _timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_timezone(value)
+    except ValueError as e:
+        raise invalid("timezone", str(e)) from None
+
+
+@router.get("/config-changes", response_model=None)
+def config_changes_report(
+    principal: Reader,
+    system: System,
+    response: Response,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    username: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    sort_field: str = "date",
+    sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
+    timezone: str | None = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response | dict[str, Any]:
+    if sort_field not in config_changes.SORTABLE:
+        raise invalid("sort_field", f"sort by one of {', '.join(config_changes.SORTABLE)}")
+    fmt = viewer_format(system, principal, _timezone(timezone))
+    filters = config_changes.ConfigChangeFilters(
+        date_from=parse_when("date_from", date_from),
+        date_to=parse_when("date_to", date_to),
+        action=action,
+        object_type=object_type,
+        username=username,
+    )
+    _fresh(system, "config_changes", response)
+    assert system.reports is not None
+    as_csv = wants_csv(accept)
+    total, rows = config_changes.query(
+        system.reports,
+        filters,
+        sort_field=sort_field,
+        descending=sort_order == 1,
+        page=page,
+        page_size=page_size,
+        paged=not as_csv,
+    )
+    if as_csv:
+        return _config_changes_csv(rows, fmt)
+    for row in rows:
+        row["date"] = render(row["date"], fmt)
+    return {"cnt": total, "list": rows}
+
+
+@router.get("/config-changes/export", response_model=None)
+def export_config_changes(
+    principal: Reader,
+    system: System,
+    response: Response,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    username: str | None = None,
+    sort_field: str = "date",
+    sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
+    timezone: str | None = None,
+) -> Response | dict[str, Any]:
+    return config_changes_report(
+        principal,
+        system,
+        response,
+        date_from=date_from,
+        date_to=date_to,
+        action=action,
+        object_type=object_type,
+        username=username,
+        sort_field=sort_field,
+        sort_order=sort_order,
+        timezone=timezone,
+        accept="text/csv",
+    )
+
+
+def _config_changes_csv(rows: list[dict[str, Any]], fmt: ViewerFormat) -> Response:
+    import json
+
+    lines = (
+        (
+            render(r["date"], fmt),
+            r["action"],
+            r["object_type"],
+            r["object_id"],
+            r["username"],
+            ", ".join(c["parameter"] for c in r["changes"]),
+            "; ".join(
+                f"{c['parameter']}: {json.dumps(c['previous'])} -> {json.dumps(c['new'])}"
+                for c in r["changes"]
+            ),
+        )
+        for r in rows
+    )
+    return csv_response("config-changes.csv", CONFIG_CHANGE_COLUMNS, lines, fmt)

@@ -1,0 +1,102 @@
+"""`quorum projections status|rebuild NAME`: read-model positions, and replays."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from tqdm import tqdm
+
+from adapters.jetstream.loop import run_sync
+from adapters.runtime import DataDir, RunningServer
+from cli.context import command_system
+
+POLL = 0.2
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    projections = commands.add_parser("projections", help="read models built from the stream")
+    actions = projections.add_subparsers(dest="action", required=True)
+    status = actions.add_parser("status", parents=[common], help="position and lag of each")
+    status.set_defaults(run=show_status)
+    rebuild = actions.add_parser(
+        "rebuild", parents=[common], help="drop one read model and replay it from sequence 1"
+    )
+    rebuild.add_argument("name")
+    rebuild.set_defaults(run=rebuild_projection)
+
+
+def _print_statuses(statuses: list[dict[str, Any]]) -> None:
+    print(f"{'projection':<20} {'position':>10} {'head':>10} {'lag':>10}")
+    for s in statuses:
+        print(f"{s['name']:<20} {s['position']:>10} {s['head']:>10} {s['lag']:>10}")
+
+
+def show_status(args: argparse.Namespace) -> int:
+    server = DataDir(args.data_dir).running()
+    if server is not None:
+        _print_statuses(_ask(server, "projections.status", {})["projections"])
+        return 0
+    from api.control import projection_statuses
+
+    with command_system(args, with_reports=True) as system:
+        _print_statuses(projection_statuses(system))
+    return 0
+
+
+def rebuild_projection(args: argparse.Namespace) -> int:
+    from cli.main import CommandError
+
+    server = DataDir(args.data_dir).running()
+    if server is not None:
+        answer = _ask(server, "projections.rebuild", {"name": args.name})
+        if "error" in answer:
+            raise CommandError(answer["error"])
+        _follow_remote_rebuild(server, args.name)
+        return 0
+    with command_system(args, with_reports=True) as system:
+        runner = system.runners.get(args.name)
+        if runner is None:
+            raise CommandError(f"no projection {args.name!r}; known: {', '.join(system.runners)}")
+        with tqdm(total=0, unit="ev", desc=f"rebuild {args.name}") as bar:
+
+            def progress(position: int, head: int) -> None:
+                bar.total = head
+                bar.n = position
+                bar.refresh()
+
+            runner.rebuild(progress)
+    return 0
+
+
+def _follow_remote_rebuild(server: RunningServer, name: str) -> None:
+    with tqdm(total=0, unit="ev", desc=f"rebuild {name}") as bar:
+        while True:
+            statuses = _ask(server, "projections.status", {})["projections"]
+            status = next(s for s in statuses if s["name"] == name)
+            bar.total, bar.n = status["head"], status["position"]
+            bar.refresh()
+            if status["lag"] == 0:
+                return
+            time.sleep(POLL)
+
+
+def _ask(server: RunningServer, what: str, body: dict[str, Any]) -> dict[str, Any]:
+    import nats
+
+    async def request() -> dict[str, Any]:
+        nc = await nats.connect(server.nats_url, connect_timeout=3)
+        try:
+            reply = await nc.request(
+                f"{server.control_subject}.{what}", json.dumps(body).encode(), timeout=30
+            )
+        finally:
+            await nc.close()
+        answer: dict[str, Any] = json.loads(reply.data)
+        return answer
+
+    return run_sync(request())
+
+
