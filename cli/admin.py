@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from cli.context import command_system
+from cli.errors import CommandError
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import DomainError
 
@@ -40,8 +41,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _read_password(from_stdin: bool) -> str:
-    from cli.main import CommandError
-
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("Password: ")
@@ -51,8 +50,6 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def add_admin(args: argparse.Namespace) -> int:
-    from cli.main import CommandError
-
     password = _read_password(args.password_stdin)
     with command_system(args) as system, acting_as(CLI_ACTOR):
         try:
@@ -75,8 +72,6 @@ def list_admins(args: argparse.Namespace) -> int:
 
 
 def remove_admin(args: argparse.Namespace) -> int:
-    from cli.main import CommandError
-
     with command_system(args) as system, acting_as(CLI_ACTOR):
         try:
             system.admins.remove(args.name)

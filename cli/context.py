@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from adapters.config import Config
 from adapters.runtime import DataDirBusy, nats_for_command
 from adapters.system import QuorumSystem
+from cli.errors import CommandError
 
 
 def config_of(args: argparse.Namespace) -> Config:
@@ -19,8 +20,6 @@ def config_of(args: argparse.Namespace) -> Config:
 def command_system(
     args: argparse.Namespace, *, with_reports: bool = False
 ) -> Iterator[QuorumSystem]:
-    from cli.main import CommandError
-
     config = config_of(args)
     try:
         with nats_for_command(config.data_dir, config.nats_url) as url:

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.jetstream.audit import StreamRange, as_json_line, read_stream
 from adapters.jetstream.subjects import EVENTS_STREAM
 from cli.context import command_system
+from cli.errors import CommandError
 
 TAIL_POLL = 0.5
 
@@ -29,8 +30,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def parse_bound(value: str | None) -> tuple[int | None, datetime | None]:
-    from cli.main import CommandError
-
     if value is None:
         return None, None
     if value.isdigit():

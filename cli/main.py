@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cli import admin, events, projections, serve
+from cli.errors import CommandError
 
 
 def data_dir_option() -> argparse.ArgumentParser:
@@ -44,10 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"quorum: {e}", file=sys.stderr)
         return 2
     return result
-
-
-class CommandError(Exception):
-    """A refusal to show the user, without a traceback."""
 
 
 if __name__ == "__main__":

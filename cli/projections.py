@@ -12,6 +12,7 @@ from tqdm import tqdm
 from adapters.jetstream.loop import run_sync
 from adapters.runtime import DataDir, RunningServer
 from cli.context import command_system
+from cli.errors import CommandError
 
 POLL = 0.2
 
@@ -47,8 +48,6 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def rebuild_projection(args: argparse.Namespace) -> int:
-    from cli.main import CommandError
-
     server = DataDir(args.data_dir).running()
     if server is not None:
         answer = _ask(server, "projections.rebuild", {"name": args.name})
@@ -98,5 +97,3 @@ def _ask(server: RunningServer, what: str, body: dict[str, Any]) -> dict[str, An
         return answer
 
     return run_sync(request())
-
-

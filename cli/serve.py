@@ -18,6 +18,7 @@ from adapters.runtime import DataDir, DataDirBusy, RunningServer
 from adapters.system import QuorumSystem
 from api.app import PREFIX, create_app
 from api.control import ControlService
+from cli.errors import CommandError
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -28,8 +29,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_server(args: argparse.Namespace) -> int:
-    from cli.main import CommandError
-
     config = Config(data_dir=Path(args.data_dir), http_host=args.host, http_port=args.port)
     data_dir = DataDir(config.data_dir)
     with ExitStack() as stack:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.nats_server import EmbeddedNats
+from tests.support import RunningApi, reset_streams, running_api
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +26,11 @@ def nats_url(nats_server: EmbeddedNats) -> str:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "var"
+
+
+@pytest.fixture
+def api(nats_url: str, tmp_path: Path) -> Iterator[RunningApi]:
+    """The API over real HTTP on a real NATS, on fresh streams and a fresh data dir."""
+    reset_streams(nats_url)
+    with running_api(nats_url, tmp_path / "var") as running:
+        yield running

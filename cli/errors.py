@@ -1,0 +1,5 @@
+"""Refusals a command shows to its user, without a traceback."""
+
+
+class CommandError(Exception):
+    pass
