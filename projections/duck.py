@@ -54,8 +54,16 @@ class DuckDBProjection(Projection):
 
     def __init__(self, database: ReportsDatabase) -> None:
         self.database = database
-        self.rows: list[tuple[Any, ...]] = []
+        self._batch = threading.local()
         self.database.cursor().execute(self.table_ddl)
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Rows the handlers add during the current `apply` (one list per thread)."""
+        rows: list[tuple[Any, ...]] | None = getattr(self._batch, "rows", None)
+        if rows is None:
+            rows = self._batch.rows = []
+        return rows
 
     @property
     @abstractmethod
@@ -72,7 +80,7 @@ class DuckDBProjection(Projection):
     def apply(
         self, events: list[tuple[int, DomainEventProtocol[Any]]], after: int, through: int
     ) -> None:
-        self.rows = []
+        self._batch.rows = []
         for seq, event in events:
             self.handle(seq, event)
         db = self.database.cursor()
@@ -81,17 +89,22 @@ class DuckDBProjection(Projection):
             self._insert_rows(db)
             self._move_position(db, after, through)
             db.execute("COMMIT")
+        except (duckdb.ConstraintException, duckdb.TransactionException) as e:
+            # Another runner moved the position first: nothing of this batch stays.
+            _rollback(db)
+            raise PositionMoved(self.name) from e
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         finally:
-            self.rows = []
+            self._batch.rows = []
 
     def _insert_rows(self, db: duckdb.DuckDBPyConnection) -> None:
-        if not self.rows:
+        rows = self.rows
+        if not rows:
             return
         # Column-wise UNNEST inserts ~70x faster than executemany (bench/catchup.py).
-        columns = [list(column) for column in zip(*self.rows, strict=True)]
+        columns = [list(column) for column in zip(*rows, strict=True)]
         selects = ", ".join(f"UNNEST(${i + 1})" for i in range(len(self.columns)))
         db.execute(
             f"INSERT INTO {self.table} ({', '.join(self.columns)}) SELECT {selects}", columns
@@ -119,3 +132,10 @@ class DuckDBProjection(Projection):
         db.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
         db.execute(self.table_ddl)
         db.execute("COMMIT")
+
+
+def _rollback(db: duckdb.DuckDBPyConnection) -> None:
+    try:
+        db.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass  # DuckDB already rolled back the failed commit
