@@ -160,3 +160,35 @@ def test_cli_works_while_nothing_runs(tmp_path: Path) -> None:
     assert "admins" in status.stdout
     assert quorum_cli("events", "replay", data_dir=data_dir).stdout.count("\n") == 1
     assert nats_processes_for(data_dir) == []
+
+
+def test_events_tail_prints_new_events_as_they_come(serve: ServeProcess) -> None:
+    import subprocess
+    import sys
+    import time
+
+    tail = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "events", "tail", "--data-dir", str(serve.data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        time.sleep(1.5)  # let it reach the end of the stream
+        added = quorum_cli(
+            "admin",
+            "add",
+            "root",
+            "--password-stdin",
+            data_dir=serve.data_dir,
+            stdin="correct horse\n",
+        )
+        assert added.returncode == 0
+        assert tail.stdout is not None
+        line = json.loads(tail.stdout.readline())
+        assert line["event_type"].endswith("AdminAccount.Created")
+        assert line["actor"] == {"kind": "system", "name": "cli", "ip": None, "app_name": None}
+        assert line["payload"]["password_hash"] == "[redacted]"
+    finally:
+        tail.terminate()
+        tail.wait(timeout=10)
