@@ -9,6 +9,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from adapters.jetstream.factory import nats_servers
 from adapters.jetstream.loop import run_sync
 from adapters.runtime import DataDir, RunningServer
 from cli.context import command_system
@@ -86,7 +87,7 @@ def _ask(server: RunningServer, what: str, body: dict[str, Any]) -> dict[str, An
     import nats
 
     async def request() -> dict[str, Any]:
-        nc = await nats.connect(server.nats_url, connect_timeout=3)
+        nc = await nats.connect(servers=nats_servers(server.nats_url), connect_timeout=3)
         try:
             reply = await nc.request(
                 f"{server.control_subject}.{what}", json.dumps(body).encode(), timeout=30

@@ -30,10 +30,15 @@ REQUEST_TIMEOUT = 5.0
 # JetStream's own cap on the messages of one atomic batch (server default).
 MAX_BATCH_MESSAGES = 1000
 WRONG_LAST_SEQUENCE = {10071, 10164}
+NO_STREAM_RETRIES = 5
 
 
 class StoreUnavailable(Exception):
     """NATS is not reachable or did not answer in time."""
+
+
+class NoStream(StoreUnavailable):
+    """Nothing answered the publish: no stream (yet) for the subject."""
 
 
 class WrongLastSequence(Exception):
@@ -146,14 +151,23 @@ class JetStreamClient:
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> int:
         """Store `messages` atomically; returns the stream sequence of the last one."""
-        if not self.is_connected():
-            raise StoreUnavailable("NATS is not connected")
-        if len(messages) == 1:
-            m = messages[0]
-            reply = await self._request(m.subject, m.payload, m.headers)
-        else:
-            reply = await self._publish_batch(messages)
-        return _ack_sequence(reply)
+        for attempt in range(NO_STREAM_RETRIES + 1):
+            if not self.is_connected():
+                raise StoreUnavailable("NATS is not connected")
+            try:
+                if len(messages) == 1:
+                    m = messages[0]
+                    reply = await self._request(m.subject, m.payload, m.headers)
+                else:
+                    reply = await self._publish_batch(messages)
+                return _ack_sequence(reply)
+            except NoStream:
+                # Right after a stream is created a cluster may not route to it yet;
+                # nothing was stored, so the whole save can be sent again.
+                if attempt == NO_STREAM_RETRIES:
+                    raise
+                await asyncio.sleep(0.2)
+        raise AssertionError("unreachable")
 
     async def _publish_batch(self, messages: Sequence[OutgoingMessage]) -> Msg:
         if len(messages) > MAX_BATCH_MESSAGES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from nats.js import JetStreamContext, api
 
 from adapters.jetstream import JetStreamFactory
 from adapters.jetstream.client import EVENTS
+from adapters.jetstream.subjects import EVENTS_PREFIX
 from adapters.nats_server import nats_server_binary, pid_alive
 
 CLUSTER_SH = Path(__file__).resolve().parents[2] / "infra" / "nats" / "cluster.sh"
@@ -101,6 +103,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
             started = _cluster_sh("start", directory, _free_base_port())
             if started.returncode == 0:
                 break
+            shutil.rmtree(directory, ignore_errors=True)  # cluster.sh stopped what it started
         assert started is not None and started.returncode == 0, started and started.stderr
         yield Cluster(directory, started.stdout.strip())
     finally:
@@ -141,6 +144,7 @@ async def _replicated_stream(cluster: Cluster) -> None:
                 num_replicas=3,
             )
         )
+        await _wait_until_stream_answers(cluster, "infra.probe")
         first = await js.publish("infra.one", b"first")
         assert (await js.get_msg(STREAM, first.seq)).data == b"first"
 
@@ -165,6 +169,31 @@ async def _replicated_stream(cluster: Cluster) -> None:
         assert down and not down[0].current
     finally:
         await nc.close()
+
+
+async def _wait_until_stream_answers(cluster: Cluster, subject: str, within: float = 10) -> None:
+    """Wait until a publish to `subject` reaches the stream from each of the three nodes.
+
+    Right after a stream is created its leader's interest in the subjects takes a
+    moment to reach the other nodes; a publish there meanwhile gets "no responders".
+    The probe names a wrong expected stream, so the stream refuses it and stores nothing.
+    """
+    deadline = time.monotonic() + within
+    for server in cluster.servers:
+        nc = await nats.connect(servers=[server])
+        try:
+            while True:
+                try:
+                    reply = await nc.request(
+                        subject, b"", timeout=1, headers={"Nats-Expected-Stream": "PROBE"}
+                    )
+                    assert b"error" in reply.data, reply.data
+                    break
+                except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                    assert time.monotonic() < deadline, f"no stream answers {subject} on {server}"
+                    await asyncio.sleep(0.05)
+        finally:
+            await nc.close()
 
 
 async def _all_replicas_current(js: JetStreamContext) -> api.StreamInfo:
@@ -195,6 +224,7 @@ async def _publish_until_acknowledged(
 def test_jetstream_factory_stores_events_with_three_replicas(cluster: Cluster) -> None:
     factory = JetStreamFactory({"QUORUM_NATS_URL": cluster.urls, "QUORUM_NATS_REPLICAS": "3"})
     try:
+        asyncio.run(_wait_until_stream_answers(cluster, f"{EVENTS_PREFIX}.probe"))
         recorder = factory.application_recorder()
         event = StoredEvent(
             originator_id=uuid4(),
