@@ -35,7 +35,7 @@ from domain.shared.application import QuorumStore
 from domain.shared.audited import AuditedAggregate
 
 EVENT_BYTES = 300
-ROUNDS = 3
+ROUNDS = 5
 PER_ROUND = 1000
 WARM_UP = 100
 RAW_STREAM = "BENCH_RAW"
@@ -58,7 +58,6 @@ class BenchItem(AuditedAggregate):
 
 @dataclass
 class ModeResult:
-    sync_always: bool
     rates: dict[str, float]
     """events/s of each method, over all rounds."""
     round_rates: dict[str, list[float]]
@@ -84,8 +83,9 @@ class RawPublisher:
         config = dataclasses.replace(
             events.config, name=RAW_STREAM, subjects=[f"{RAW_PREFIX}.>"], metadata=None
         )
+        if config.storage != api.StorageType.FILE:
+            raise AssertionError(f"{EVENTS_STREAM} is not on file storage")
         await self.js.add_stream(config)
-        assert config.storage == api.StorageType.FILE
 
     def publish(self, n: int) -> float:
         return self.loop.run_until_complete(self._publish(n))
@@ -142,27 +142,33 @@ class OurAppends:
 def measure(sync_always: bool) -> ModeResult:
     with nats_server(sync_always) as server:
         ours = OurAppends(server.url)
-        raw = RawPublisher(server.url)
         try:
-            runs: dict[str, Callable[[int], float]] = {
-                "raw": raw.publish,
-                "app": ours.save,
-                "recorder": ours.insert,
-            }
-            for run in runs.values():
-                run(WARM_UP)
-            seconds = dict.fromkeys(METHODS, 0.0)
-            round_rates: dict[str, list[float]] = {m: [] for m in METHODS}
-            for _ in range(ROUNDS):
-                for method, run in runs.items():
-                    elapsed = run(PER_ROUND)
-                    seconds[method] += elapsed
-                    round_rates[method].append(rate(PER_ROUND, elapsed))
-            rates = {m: rate(ROUNDS * PER_ROUND, seconds[m]) for m in METHODS}
-            return ModeResult(sync_always, rates, round_rates, ours.state_bytes)
+            raw = RawPublisher(server.url)
+            try:
+                return take_turns(raw, ours)
+            finally:
+                raw.close()
         finally:
-            raw.close()
             ours.close()
+
+
+def take_turns(raw: RawPublisher, ours: OurAppends) -> ModeResult:
+    runs: dict[str, Callable[[int], float]] = {
+        "raw": raw.publish,
+        "app": ours.save,
+        "recorder": ours.insert,
+    }
+    for run in runs.values():
+        run(WARM_UP)
+    seconds = dict.fromkeys(METHODS, 0.0)
+    round_rates: dict[str, list[float]] = {m: [] for m in METHODS}
+    for _ in range(ROUNDS):
+        for method, run in runs.items():
+            elapsed = run(PER_ROUND)
+            seconds[method] += elapsed
+            round_rates[method].append(rate(PER_ROUND, elapsed))
+    rates = {m: rate(ROUNDS * PER_ROUND, seconds[m]) for m in METHODS}
+    return ModeResult(rates, round_rates, ours.state_bytes)
 
 
 def table(results: dict[bool, ModeResult]) -> list[str]:

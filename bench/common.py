@@ -16,6 +16,15 @@ from pathlib import Path
 
 from adapters.nats_server import EmbeddedNats, nats_server_binary
 
+
+def _load_average() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+LOAD_AT_START = _load_average()
 PERF_DOC = Path(__file__).resolve().parent.parent / "docs" / "perf.md"
 
 DOC_HEADER = """# Performance
@@ -69,6 +78,8 @@ def machine_lines() -> list[str]:
         f"- date: {stamp}",
         f"- machine: {_nproc()} CPUs (`nproc`), {cpu_model()}",
         f"- platform: {platform.platform()}, Python {platform.python_version()}",
+        f"- load average when the run started (1/5/15 min): {LOAD_AT_START} "
+        "(other work on the machine shows here)",
         f"- {nats_server_version()}, "
         + ", ".join(f"{p} {_version_of(p)}" for p in ("nats-py", "eventsourcing", "duckdb")),
     ]
