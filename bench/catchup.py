@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import StoredEvent
 
+from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from bench.common import machine_lines, nats_server, rate, write_section
 from domain.settings.model import ServerSettings
 from domain.shared.actor import Actor, acting_as
@@ -143,7 +144,8 @@ def measure() -> Figures:
                 raise AssertionError(f"stream head is {head}, expected {events}")
 
             print("catching up ...", flush=True)
-            runner = ProjectionRunner(store.recorder, store.mapper, ConfigChangesReport(database))
+            recorder = cast(JetStreamApplicationRecorder, store.recorder)
+            runner = ProjectionRunner(recorder, store.mapper, ConfigChangesReport(database))
             catch_up_seconds = timed(runner.catch_up)
             edit_rows, all_rows = count_rows(database)
             check_rows(edit_rows, all_rows, runner.projection.position(), events)

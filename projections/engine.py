@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +42,10 @@ class EventSource(Protocol):
     ) -> Sequence[Notification]: ...
 
     def max_notification_id(self) -> int | None: ...
+
+    def read_forward(
+        self, after: int, until: int, page_size: int = ...
+    ) -> Iterator[list[Notification]]: ...
 
 
 class PositionMoved(Exception):
@@ -135,11 +139,25 @@ class ProjectionRunner:
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Apply everything up to the current head of the stream."""
         head = self.source.max_notification_id() or 0
+        position = self.projection.position()
+        with self._lock:
+            for page in self.source.read_forward(position, head, PAGE):
+                try:
+                    self._apply(page, position)
+                except PositionMoved:
+                    break  # another runner is ahead: finish page by page below
+                position = page[-1].id
+                if progress:
+                    progress(position, head)
         while self.projection.position() < head:
-            if self.step() == 0 and self.projection.position() < head:
-                continue
+            self.step()
             if progress:
                 progress(self.projection.position(), head)
+
+    def _apply(self, page: Sequence[Notification], position: int) -> None:
+        handled = self.projection.handlers
+        events = [(n.id, self.mapper.to_domain_event(n)) for n in page if n.topic in handled]
+        self.projection.apply(events, after=position, through=page[-1].id)
 
     def status(self) -> Status:
         return Status(

@@ -13,6 +13,7 @@ from eventsourcing.persistence import Transcoder
 from adapters.jetstream import subjects
 from adapters.jetstream.client import JetStreamClient, StoredMessage
 from adapters.jetstream.loop import run_sync
+from adapters.jetstream.subjects import EventHeader
 
 PAGE = 1000
 REDACTED = {"password_hash", "digest"}
@@ -61,6 +62,7 @@ def as_json_line(message: StoredMessage, transcoder: Transcoder) -> str:
         payload: Any = transcoder.decode(message.payload)
     except Exception:  # encrypted or foreign payloads are shown raw
         payload = message.payload.decode("utf-8", errors="replace")
+    header = EventHeader.decode(message.headers[subjects.H_EVENT])
     actor = payload.pop("actor", None) if isinstance(payload, dict) else None
     if isinstance(payload, dict):
         for key in REDACTED & payload.keys():
@@ -70,9 +72,9 @@ def as_json_line(message: StoredMessage, transcoder: Transcoder) -> str:
             "sequence": message.seq,
             "time": message.time,
             "subject": message.subject,
-            "event_type": message.headers.get(subjects.H_TOPIC),
-            "originator_id": message.headers.get(subjects.H_ORIGINATOR_ID),
-            "originator_version": int(message.headers.get(subjects.H_VERSION, "0")),
+            "event_type": header.topic,
+            "originator_id": str(header.originator_id),
+            "originator_version": header.originator_version,
             "actor": actor,
             "payload": payload,
         },

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -38,8 +40,11 @@ from adapters.jetstream.client import (
     WrongLastSequence,
 )
 from adapters.jetstream.loop import run_sync
+from adapters.jetstream.subjects import EventHeader
 
 READ_PAGE = 1000
+READ_AHEAD_PAGES = 4
+READ_TIMEOUT = 30.0
 MAX_CONFLICT_RETRIES = 5
 HEAD_CACHE_SIZE = 100_000
 
@@ -101,12 +106,8 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             expected[originator_id] = head.seq if head else 0
         messages = []
         for event in stored_events:
-            headers = {
-                subjects.H_ORIGINATOR_ID: str(event.originator_id),
-                subjects.H_ID_KIND: subjects.id_kind(event.originator_id),
-                subjects.H_VERSION: str(event.originator_version),
-                subjects.H_TOPIC: event.topic,
-            }
+            header = EventHeader(event.originator_id, event.originator_version, event.topic)
+            headers = {subjects.H_EVENT: header.encode()}
             # Only the first message per aggregate in a batch can be checked.
             seq = expected.pop(event.originator_id, None)
             if seq is not None:
@@ -231,9 +232,10 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
             for message in page:
                 if stop is not None and message.seq > stop:
                     return found
-                if topics and message.headers.get(subjects.H_TOPIC) not in topics:
+                notification = _notification(message)
+                if topics and notification.topic not in topics:
                     continue
-                found.append(_notification(message))
+                found.append(notification)
                 if len(found) == limit:
                     return found
             if not page or pending == 0:
@@ -244,6 +246,46 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
     def max_notification_id(self) -> int | None:
         last = self._call(self.client.last_sequence(self.stream))
         return int(last) or None
+
+    def read_forward(
+        self, after: int, until: int, page_size: int = READ_PAGE
+    ) -> Iterator[list[Notification]]:
+        """Notifications after `after` up to `until`, in pages, read by an ordered
+        consumer while the caller works on the previous page (projection catch-up)."""
+        if until <= after:
+            return
+        pages: queue.Queue[list[Notification]] = queue.Queue(maxsize=READ_AHEAD_PAGES)
+        closed = threading.Event()
+        page: list[Notification] = []
+
+        async def on_message(msg: Msg) -> None:
+            nonlocal page
+            seq = msg.metadata.sequence.stream
+            if closed.is_set() or seq > until or not msg.headers:
+                return
+            page.append(notification_of(seq, msg.headers[subjects.H_EVENT], msg.data))
+            if len(page) >= page_size or seq == until:
+                full, page = page, []
+                await asyncio.get_running_loop().run_in_executor(None, pages.put, full)
+
+        sub = self._call(self.client.follow(f"{self.prefix}.>", after + 1, on_message))
+        try:
+            while True:
+                try:
+                    got = pages.get(timeout=READ_TIMEOUT)
+                except queue.Empty:
+                    raise OperationalError("the stream stopped delivering events") from None
+                yield got
+                if got[-1].id >= until:
+                    return
+        finally:
+            closed.set()
+            while not pages.empty():  # free a callback blocked on a full queue
+                pages.get_nowait()
+            try:
+                run_sync(sub.unsubscribe(), timeout=5)
+            except Exception:  # the connection may be gone
+                pass
 
     def on_append(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call `callback` (on the NATS loop thread) whenever events are appended.
@@ -284,25 +326,31 @@ def _group_by_originator(
 
 
 def _head_of(message: StoredMessage) -> Head:
-    return Head(int(message.headers[subjects.H_VERSION]), message.seq)
+    return Head(
+        EventHeader.decode(message.headers[subjects.H_EVENT]).originator_version, message.seq
+    )
 
 
 def _stored_event(message: StoredMessage) -> StoredEvent:
-    h = message.headers
+    h = EventHeader.decode(message.headers[subjects.H_EVENT])
     return StoredEvent(
-        originator_id=subjects.parse_id(h[subjects.H_ORIGINATOR_ID], h[subjects.H_ID_KIND]),
-        originator_version=int(h[subjects.H_VERSION]),
-        topic=h[subjects.H_TOPIC],
+        originator_id=h.originator_id,
+        originator_version=h.originator_version,
+        topic=h.topic,
         state=message.payload,
     )
 
 
 def _notification(message: StoredMessage) -> Notification:
-    h = message.headers
+    return notification_of(message.seq, message.headers[subjects.H_EVENT], message.payload)
+
+
+def notification_of(seq: int, event_header: str, payload: bytes) -> Notification:
+    h = EventHeader.decode(event_header)
     return Notification(
-        id=message.seq,
-        originator_id=subjects.parse_id(h[subjects.H_ORIGINATOR_ID], h[subjects.H_ID_KIND]),
-        originator_version=int(h[subjects.H_VERSION]),
-        topic=h[subjects.H_TOPIC],
-        state=message.payload,
+        id=seq,
+        originator_id=h.originator_id,
+        originator_version=h.originator_version,
+        topic=h.topic,
+        state=payload,
     )

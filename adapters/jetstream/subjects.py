@@ -9,6 +9,7 @@ type token its events carry.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from uuid import UUID
 
 EVENTS_STREAM = "QUORUM_EVENTS"
@@ -16,11 +17,10 @@ EVENTS_PREFIX = "quorum.ev"
 SNAPSHOTS_STREAM = "QUORUM_SNAPSHOTS"
 SNAPSHOTS_PREFIX = "quorum.snap"
 
-# Message headers that carry the StoredEvent fields next to the payload (the state).
-H_ORIGINATOR_ID = "Quorum-Originator-Id"
-H_ID_KIND = "Quorum-Id-Kind"
-H_VERSION = "Quorum-Originator-Version"
-H_TOPIC = "Quorum-Topic"
+# One header carries the StoredEvent fields beside the payload (the state):
+# "<version> <uuid|str> <topic> <originator_id>". One header, not four, because
+# nats-py spends most of a read parsing headers (docs/perf.md).
+H_EVENT = "Quorum-Event"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
@@ -48,9 +48,21 @@ def originator_filter(prefix: str, originator_id: UUID | str) -> str:
     return f"{prefix}.*.{id_token(originator_id)}"
 
 
-def id_kind(originator_id: UUID | str) -> str:
-    return "uuid" if isinstance(originator_id, UUID) else "str"
+@dataclass(frozen=True)
+class EventHeader:
+    originator_id: UUID | str
+    originator_version: int
+    topic: str
 
+    def encode(self) -> str:
+        kind = "uuid" if isinstance(self.originator_id, UUID) else "str"
+        return f"{self.originator_version} {kind} {self.topic} {self.originator_id}"
 
-def parse_id(value: str, kind: str) -> UUID | str:
-    return UUID(value) if kind == "uuid" else value
+    @staticmethod
+    def decode(value: str) -> EventHeader:
+        version, kind, topic, originator_id = value.split(" ", 3)
+        return EventHeader(
+            originator_id=UUID(originator_id) if kind == "uuid" else originator_id,
+            originator_version=int(version),
+            topic=topic,
+        )
