@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
-from api.auth import Reader, System
+from adapters.system import QuorumSystem
+from api.auth import Principal, Reader, System
 from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.errors import invalid
@@ -46,7 +49,7 @@ def render(moment: datetime, fmt: ViewerFormat) -> str:
     return moment.astimezone(ZoneInfo(fmt.timezone)).isoformat()
 
 
-def _fresh(system: System, name: str, response: Response) -> None:
+def _fresh(system: QuorumSystem, name: str, response: Response) -> None:
     """Answer with everything acknowledged before this request, if it arrives in time."""
     head = system.recorder.max_notification_id() or 0
     if not system.runners[name].wait_until_applied(head, FRESHNESS_WAIT):
@@ -62,45 +65,35 @@ def _timezone(value: str | None) -> str | None:
         raise invalid("timezone", str(e)) from None
 
 
+@dataclass
+class ConfigChangeParams:
+    """The filters and order of the Configuration Changes report (§16.4)."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    username: str | None = None
+    sort_field: str = "date"
+    sort_order: Annotated[int, Query(ge=0, le=1)] = 1
+    timezone: str | None = None
+
+
+Params = Annotated[ConfigChangeParams, Depends()]
+
+
 @router.get("/config-changes", response_model=None)
 def config_changes_report(
     principal: Reader,
     system: System,
     response: Response,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    action: str | None = None,
-    object_type: str | None = None,
-    username: str | None = None,
+    params: Params,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    sort_field: str = "date",
-    sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
-    timezone: str | None = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response | dict[str, Any]:
-    if sort_field not in config_changes.SORTABLE:
-        raise invalid("sort_field", f"sort by one of {', '.join(config_changes.SORTABLE)}")
-    fmt = viewer_format(system, principal, _timezone(timezone))
-    filters = config_changes.ConfigChangeFilters(
-        date_from=parse_when("date_from", date_from),
-        date_to=parse_when("date_to", date_to),
-        action=action,
-        object_type=object_type,
-        username=username,
-    )
-    _fresh(system, "config_changes", response)
-    assert system.reports is not None
     as_csv = wants_csv(accept)
-    total, rows = config_changes.query(
-        system.reports,
-        filters,
-        sort_field=sort_field,
-        descending=sort_order == 1,
-        page=page,
-        page_size=page_size,
-        paged=not as_csv,
-    )
+    fmt, total, rows = _config_changes(principal, system, response, params, page, page_size, as_csv)
     if as_csv:
         return _config_changes_csv(rows, fmt)
     for row in rows:
@@ -110,37 +103,46 @@ def config_changes_report(
 
 @router.get("/config-changes/export", response_model=None)
 def export_config_changes(
-    principal: Reader,
-    system: System,
+    principal: Reader, system: System, response: Response, params: Params
+) -> Response:
+    fmt, _, rows = _config_changes(principal, system, response, params, 1, 1, as_csv=True)
+    return _config_changes_csv(rows, fmt)
+
+
+def _config_changes(
+    principal: Principal,
+    system: QuorumSystem,
     response: Response,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    action: str | None = None,
-    object_type: str | None = None,
-    username: str | None = None,
-    sort_field: str = "date",
-    sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
-    timezone: str | None = None,
-) -> Response | dict[str, Any]:
-    return config_changes_report(
-        principal,
-        system,
-        response,
-        date_from=date_from,
-        date_to=date_to,
-        action=action,
-        object_type=object_type,
-        username=username,
-        sort_field=sort_field,
-        sort_order=sort_order,
-        timezone=timezone,
-        accept="text/csv",
+    params: ConfigChangeParams,
+    page: int,
+    page_size: int,
+    as_csv: bool,
+) -> tuple[ViewerFormat, int, list[dict[str, Any]]]:
+    if params.sort_field not in config_changes.SORTABLE:
+        raise invalid("sort_field", f"sort by one of {', '.join(config_changes.SORTABLE)}")
+    fmt = viewer_format(system, principal, _timezone(params.timezone))
+    filters = config_changes.ConfigChangeFilters(
+        date_from=parse_when("date_from", params.date_from),
+        date_to=parse_when("date_to", params.date_to),
+        action=params.action,
+        object_type=params.object_type,
+        username=params.username,
     )
+    _fresh(system, "config_changes", response)
+    assert system.reports is not None, "the server process owns the reports"
+    total, rows = config_changes.query(
+        system.reports,
+        filters,
+        sort_field=params.sort_field,
+        descending=params.sort_order == 1,
+        page=page,
+        page_size=page_size,
+        paged=not as_csv,
+    )
+    return fmt, total, rows
 
 
 def _config_changes_csv(rows: list[dict[str, Any]], fmt: ViewerFormat) -> Response:
-    import json
-
     lines = (
         (
             render(r["date"], fmt),

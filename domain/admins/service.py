@@ -14,15 +14,9 @@ from domain.admins.model import AdminAccount, check_name, check_role
 from domain.settings import rules
 from domain.shared.application import QuorumStore, with_retries
 from domain.shared.clock import now
-from domain.shared.errors import (
-    AlreadyExists,
-    FieldProblem,
-    InvalidInput,
-    NotFound,
-    Unauthorized,
-    invalid,
-)
+from domain.shared.errors import AlreadyExists, NotFound, Unauthorized, invalid
 from domain.shared.passwords import PasswordHasher
+from domain.shared.validation import validate_patch
 
 ADMIN_SESSION = timedelta(hours=12)
 MIN_ADMIN_PASSWORD = 8
@@ -147,17 +141,4 @@ class AdminService:
 
 
 def _validated_preferences(patch: dict[str, Any]) -> dict[str, Any]:
-    problems = []
-    values = {}
-    for key, raw in patch.items():
-        rule = PREFERENCE_RULES.get(key)
-        if rule is None:
-            problems.append(FieldProblem(key, "invalid", "unknown preference"))
-            continue
-        try:
-            values[key] = rule(raw)
-        except ValueError as e:
-            problems.append(FieldProblem(key, "invalid", str(e)))
-    if problems:
-        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
-    return values
+    return validate_patch(patch, PREFERENCE_RULES, "unknown preference")

@@ -13,6 +13,7 @@ from eventsourcing.domain import event
 from domain.settings.rules import SECTIONS, Section
 from domain.shared.audited import AuditedAggregate
 from domain.shared.errors import FieldProblem, InvalidInput
+from domain.shared.validation import validate_patch
 
 Change = dict[str, Any]
 """{"parameter": name, "previous": value, "new": value} — what the audit report shows."""
@@ -77,7 +78,7 @@ class ServerSettings(AuditedAggregate):
         proposed = {**current, **_validated(section, patch)}
         problem = section.cross_check(proposed)
         if problem:
-            raise InvalidInput(problem[1], [FieldProblem(problem[0], "invalid", problem[1])])
+            raise InvalidInput.of([FieldProblem(problem[0], "invalid", problem[1])])
         changes = [
             {"parameter": name, "previous": current.get(name), "new": value}
             for name, value in proposed.items()
@@ -116,19 +117,4 @@ class ServerSettings(AuditedAggregate):
 
 
 def _validated(section: Section, patch: dict[str, Any]) -> dict[str, Any]:
-    problems: list[FieldProblem] = []
-    values: dict[str, Any] = {}
-    for name, raw in patch.items():
-        rule = section.rules.get(name)
-        if rule is None:
-            problems.append(
-                FieldProblem(name, "invalid", f"unknown setting in section {section.name!r}")
-            )
-            continue
-        try:
-            values[name] = rule(raw)
-        except ValueError as e:
-            problems.append(FieldProblem(name, "invalid", str(e)))
-    if problems:
-        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
-    return values
+    return validate_patch(patch, section.rules, f"unknown setting in section {section.name!r}")

@@ -9,13 +9,12 @@ from __future__ import annotations
 import codecs
 import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-Rule = Callable[[Any], Any]
+from domain.shared.validation import Rule
 
 CLIENT_OSES = ("windows", "macos", "linux", "android", "ios")
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}$")

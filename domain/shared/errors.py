@@ -25,6 +25,10 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """The request names fields that are missing, unknown or malformed."""
 
+    @classmethod
+    def of(cls, problems: list[FieldProblem]) -> InvalidInput:
+        return cls("; ".join(f"{p.field}: {p.message}" for p in problems), problems)
+
 
 class NotFound(DomainError):
     pass

@@ -1,0 +1,30 @@
+"""Checking a partial update against per-field rules, reporting every bad field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from domain.shared.errors import FieldProblem, InvalidInput
+
+Rule = Callable[[Any], Any]
+"""Takes the raw JSON value; returns the value to keep or raises ValueError(message)."""
+
+
+def validate_patch(
+    patch: Mapping[str, Any], rules: Mapping[str, Rule], unknown: str
+) -> dict[str, Any]:
+    problems: list[FieldProblem] = []
+    values: dict[str, Any] = {}
+    for name, raw in patch.items():
+        rule = rules.get(name)
+        if rule is None:
+            problems.append(FieldProblem(name, "invalid", unknown))
+            continue
+        try:
+            values[name] = rule(raw)
+        except ValueError as e:
+            problems.append(FieldProblem(name, "invalid", str(e)))
+    if problems:
+        raise InvalidInput.of(problems)
+    return values
