@@ -29,6 +29,7 @@ from eventsourcing.persistence import StoredEvent
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from bench.common import machine_lines, nats_server, rate, write_section
 from domain.settings.model import ServerSettings
+from domain.settings.rules import SECTIONS
 from domain.shared.actor import Actor, acting_as
 from domain.shared.application import QuorumStore
 from projections.config_changes import ConfigChangesReport
@@ -39,8 +40,8 @@ EDITS = 100_000
 BATCH = 500
 TARGET = 20_000
 ADMIN = Actor(kind="admin", name="bench-admin", ip="192.0.2.10", app_name="bench")
-CREATED_ROWS = 2
-"""ConfigChangesReport writes one row per section ("main", "security") for Created."""
+CREATED_ROWS = len(SECTIONS)
+"""ConfigChangesReport writes one row per settings section for Created."""
 
 
 @dataclass

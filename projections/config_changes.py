@@ -58,8 +58,7 @@ class ConfigChangesReport(DuckDBProjection):
 
     @on(ServerSettings.Created)
     def settings_created(self, seq: int, event: Any) -> None:
-        for section in ("main", "security"):
-            values: dict[str, Any] = getattr(event, section)
+        for section, values in event.sections.items():
             changes = [{"parameter": k, "previous": None, "new": v} for k, v in values.items()]
             self._row(seq, event, "create", "server_settings", section, changes)
 

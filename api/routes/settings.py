@@ -8,12 +8,12 @@ from fastapi import APIRouter, Header, Response
 
 from api.auth import Reader, System, Writer
 from domain.settings.model import ServerSettings
+from domain.settings.rules import SECTIONS
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound, invalid
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
-SECTIONS = ("main", "security")
 KEY_ROUTES = {"user-auth-key": "user_auth_key", "guest-auth-key": "guest_auth_key"}
 
 

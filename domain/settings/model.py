@@ -33,18 +33,17 @@ def secret_digest(secret: str) -> str:
 
 @dataclass
 class ServerSettings(AuditedAggregate):
-    main: dict[str, Any]
-    """Time zone, CSV export, token lifetime, client-version policy (§8.4, §9.1.3)."""
-    security: dict[str, Any]
-    """Admin access rules (§12.2)."""
+    sections: dict[str, dict[str, Any]]
+    """Section name -> its values: `main` (time zone, CSV export, token lifetime,
+    client-version policy, §8.4, §9.1.3), `security` (admin access, §12.2),
+    `password-policy` (§13.10.1), `lockout` (§13.10.2), `auth-zones` (§13.5)."""
     keys: dict[str, str] = field(default_factory=dict, init=False)
     """Key name -> key ID (public fingerprint) of each server secret (§9.1.3, §12.2)."""
     api_secret_digest: str | None = field(default=None, init=False)
     """SHA-256 of the API secret key, to check it without storing it (§12.2)."""
 
     class Created(AuditedAggregate.Created, AuditedAggregate.Event):
-        main: dict[str, Any]
-        security: dict[str, Any]
+        sections: dict[str, dict[str, Any]]
 
     class Edited(AuditedAggregate.Event):
         section: str
@@ -62,14 +61,19 @@ class ServerSettings(AuditedAggregate):
 
     @classmethod
     def with_defaults(cls) -> ServerSettings:
-        return cls(
-            main=dict(SECTIONS["main"].defaults),
-            security=dict(SECTIONS["security"].defaults),
-        )
+        return cls(sections={name: dict(s.defaults) for name, s in SECTIONS.items()})
 
     def section(self, name: str) -> dict[str, Any]:
-        values: dict[str, Any] = getattr(self, name)
-        return values
+        """A section's values; defaults for any added after these settings were made."""
+        return {**SECTIONS[name].defaults, **self.sections.get(name, {})}
+
+    @property
+    def main(self) -> dict[str, Any]:
+        return self.section("main")
+
+    @property
+    def security(self) -> dict[str, Any]:
+        return self.section("security")
 
     def edit(self, section_name: str, patch: dict[str, Any]) -> list[Change]:
         """Apply a partial update; returns the changes (none means no event)."""
@@ -93,6 +97,7 @@ class ServerSettings(AuditedAggregate):
         values = self.section(section)
         for change in changes:
             values[change["parameter"]] = change["new"]
+        self.sections[section] = values
 
     def regenerate_key(self, name: str, new_secret: str) -> Change:
         """Replace a server secret; the event carries only fingerprints."""

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from domain.identity.zones import DEFAULT_ZONES, SSO_METHODS, check_zones
 from domain.shared.validation import Rule
 
 CLIENT_OSES = ("windows", "macos", "linux", "android", "ios")
@@ -134,6 +135,10 @@ class Section:
                 _check_order(values["client_min_version"], values["client_preferred_version"])
             except ValueError as e:
                 return "client_preferred_version", str(e)
+        if self.name == "auth-zones":
+            for zone in values["zones"].values():
+                if set(zone["methods"]) & set(SSO_METHODS):
+                    return "zones", "NTLM, Kerberos and AD FS need the LDAP user storage mode"
         if (
             self.name == "security"
             and values["admin_ip_allowlist_enabled"]
@@ -181,4 +186,47 @@ SECURITY = Section(
     },
 )
 
-SECTIONS = {s.name: s for s in (MAIN, SECURITY)}
+
+def _policy_rules() -> dict[str, Rule]:
+    return {
+        "min_length": whole_number(2, 64),
+        "require_mixed_case": boolean,
+        "require_digits": boolean,
+        "require_special": boolean,
+    }
+
+
+PASSWORD_POLICY = Section(
+    name="password-policy",
+    defaults={
+        "min_length": 8,
+        "require_mixed_case": True,
+        "require_digits": True,
+        "require_special": False,
+    },
+    rules=_policy_rules(),
+)
+
+LOCKOUT = Section(
+    name="lockout",
+    defaults={
+        "enabled": True,
+        "duration_minutes": 30,
+        "max_failed_attempts": 5,
+        "reset_after_minutes": 10,
+    },
+    rules={
+        "enabled": boolean,
+        "duration_minutes": whole_number(1, 60 * 24 * 365),
+        "max_failed_attempts": whole_number(1, 1000),
+        "reset_after_minutes": whole_number(1, 60 * 24 * 365),
+    },
+)
+
+AUTH_ZONES = Section(
+    name="auth-zones",
+    defaults={"zones": DEFAULT_ZONES},
+    rules={"zones": check_zones},
+)
+
+SECTIONS = {s.name: s for s in (MAIN, SECURITY, PASSWORD_POLICY, LOCKOUT, AUTH_ZONES)}

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.config import Config
 from adapters.system import QuorumSystem
+from domain.settings.rules import SECTIONS
 from domain.shared.actor import Actor, acting_as
 from projections import config_changes
 from projections.config_changes import ConfigChangeFilters, ConfigChangesReport
@@ -43,12 +44,12 @@ def test_catch_up_applies_each_event_once_and_reports_no_lag(system: QuorumSyste
     _edits(system, 25)
     runner = system.runners["config_changes"]
     runner.catch_up()
-    assert len(_rows(system)) == 2 + 25  # settings created (two sections) + 25 edits
+    assert len(_rows(system)) == len(SECTIONS) + 25  # settings created + 25 edits
     status = runner.status()
     assert status.position == status.head
     assert status.lag == 0
     runner.catch_up()
-    assert len(_rows(system)) == 27
+    assert len(_rows(system)) == len(SECTIONS) + 25
 
 
 def test_two_runners_on_one_read_model_never_double_apply(system: QuorumSystem) -> None:
@@ -60,7 +61,7 @@ def test_two_runners_on_one_read_model_never_double_apply(system: QuorumSystem) 
         t.start()
     for t in threads:
         t.join()
-    assert len(_rows(system)) == 42
+    assert len(_rows(system)) == len(SECTIONS) + 40
 
 
 def test_a_rebuild_equals_the_live_read_model(system: QuorumSystem) -> None:
@@ -80,7 +81,7 @@ def test_following_live_picks_up_new_events_at_once(system: QuorumSystem) -> Non
     head = system.recorder.max_notification_id() or 0
     assert system.runners["config_changes"].wait_until_applied(head, timeout=5)
     assert system.runners["admins"].wait_until_applied(head, timeout=5)
-    assert len(_rows(system)) == 5
+    assert len(_rows(system)) == len(SECTIONS) + 3
 
 
 def test_unknown_event_types_only_move_the_position(system: QuorumSystem) -> None:
