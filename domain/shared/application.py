@@ -24,12 +24,17 @@ class QuorumStore(Application[UUID]):
     name = "Quorum"
 
 
-def exists(store: QuorumStore, aggregate_id: UUID) -> bool:
+A = TypeVar("A")
+
+
+def find(store: QuorumStore, aggregate_id: UUID, kind: type[A]) -> A | None:
+    """The aggregate, or None if it was never created."""
     try:
-        store.repository.get(aggregate_id)
+        found: object = store.repository.get(aggregate_id)
     except AggregateNotFoundError:
-        return False
-    return True
+        return None
+    assert isinstance(found, kind), f"{aggregate_id} is a {type(found).__name__}"
+    return found
 
 
 def with_retries(command: Callable[[], T], *, retry: bool = True) -> T:

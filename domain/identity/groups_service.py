@@ -1,0 +1,156 @@
+"""Use cases on groups (guide §13.3): create, rename, rights, limits, address book,
+members, delete. Built-in groups exist from the start and are never renamed or deleted."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.identity.call_strings import check_call_string
+from domain.identity.group import ADDRESS_BOOK_MODES, BUILTIN, Group
+from domain.identity.rights import check_bandwidth, check_rights, effective_rights
+from domain.shared.application import QuorumStore, find, with_retries
+from domain.shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, invalid
+
+GROUP_FIELDS = ("display_name", "rights")
+MAX_NAME = 64
+
+
+def check_display_name(value: Any, field: str = "display_name") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(field, "is required", reason="required")
+    if len(value) > MAX_NAME:
+        raise invalid(field, f"must be at most {MAX_NAME} characters", reason="tooLong")
+    return value.strip()
+
+
+def check_address_book(value: Any, known_group: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) - {"mode", "groups", "entries"}:
+        raise invalid("addressbook", "must be an object with mode, groups and entries")
+    mode = value.get("mode", "no_one")
+    if mode not in ADDRESS_BOOK_MODES:
+        raise invalid("mode", f"must be one of {', '.join(ADDRESS_BOOK_MODES)}")
+    groups = value.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        raise invalid("groups", "must be a list of group IDs")
+    missing = [g for g in groups if not known_group(g)]
+    if missing:
+        raise invalid("groups", f"no such group: {', '.join(missing)}", reason="notFound")
+    entries = value.get("entries", [])
+    if not isinstance(entries, list):
+        raise invalid("entries", "must be a list of {call_string, display_name}")
+    checked = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise invalid(f"entries.{i}", "must be an object")
+        checked.append(
+            {
+                "id": str(entry.get("id") or secrets.token_hex(6)),
+                "call_string": check_call_string(entry.get("call_string"), f"entries.{i}"),
+                "display_name": str(entry.get("display_name") or entry.get("call_string")),
+            }
+        )
+    return {"mode": mode, "groups": groups, "entries": checked}
+
+
+class GroupsService:
+    def __init__(self, store: QuorumStore) -> None:
+        self.store = store
+
+    def ensure_builtins(self) -> None:
+        for group_id in BUILTIN:
+            if self.find(group_id) is None:
+                try:
+                    self.store.save(Group.builtin_group(group_id))
+                except IntegrityError:
+                    pass  # another process created it first
+
+    def find(self, group_id: str) -> Group | None:
+        group = find(self.store, Group.create_id(group_id), Group)
+        return None if group is None or group.deleted else group
+
+    def get(self, group_id: str) -> Group:
+        group = self.find(group_id)
+        if group is None:
+            raise NotFound(f"no group {group_id!r}")
+        return group
+
+    def create(self, body: dict[str, Any]) -> Group:
+        unknown = set(body) - set(GROUP_FIELDS)
+        if unknown:
+            raise InvalidInput.of(
+                [FieldProblem(name, "invalid", "unknown field") for name in sorted(unknown)]
+            )
+        display_name = check_display_name(body.get("display_name"))
+        rights = check_rights(body.get("rights", {}), partial=False)
+        group = Group(
+            group_id=secrets.token_hex(6),
+            display_name=display_name,
+            rights=rights,
+            builtin=False,
+        )
+        self.store.save(group)
+        return group
+
+    def edit(self, group_id: str, body: dict[str, Any]) -> Group:
+        unknown = set(body) - set(GROUP_FIELDS)
+        if unknown:
+            raise InvalidInput.of(
+                [FieldProblem(name, "invalid", "unknown field") for name in sorted(unknown)]
+            )
+
+        def attempt() -> Group:
+            group = self.get(group_id)
+            values: dict[str, Any] = {}
+            if "display_name" in body:
+                name = check_display_name(body["display_name"])
+                if group.builtin and name != group.display_name:
+                    raise Conflict(f"the built-in group {group_id} cannot be renamed")
+                values["display_name"] = name
+            if "rights" in body:
+                values["rights"] = {**group.rights, **check_rights(body["rights"])}
+            if group.edit(values):
+                self.store.save(group)
+            return group
+
+        return with_retries(attempt)
+
+    def change_app_settings(self, group_id: str, body: Any) -> Group:
+        limits = check_bandwidth(body)
+
+        def attempt() -> Group:
+            group = self.get(group_id)
+            if group.edit({"app_settings": {**group.app_settings, **limits}}):
+                self.store.save(group)
+            return group
+
+        return with_retries(attempt)
+
+    def change_address_book(self, group_id: str, body: Any) -> Group:
+        book = check_address_book(body, lambda g: self.find(g) is not None)
+
+        def attempt() -> Group:
+            group = self.get(group_id)
+            if group.edit({"address_book": book}):
+                self.store.save(group)
+            return group
+
+        return with_retries(attempt)
+
+    def delete(self, group_id: str) -> None:
+        def attempt() -> None:
+            group = self.get(group_id)
+            if group.builtin:
+                raise Conflict(f"the built-in group {group_id} cannot be deleted")
+            group.delete()
+            self.store.save(group)
+
+        with_retries(attempt)
+
+    def rights_of(self, group_ids: list[str]) -> dict[str, bool]:
+        groups = [g for g in (self.find(gid) for gid in group_ids) if g is not None]
+        if not groups:
+            groups = [self.get("@no_group")]
+        return effective_rights(g.rights for g in groups)
