@@ -17,14 +17,20 @@ from adapters.keystore import KeyStore, new_secret
 from adapters.passwords import Argon2Hasher
 from adapters.tokens import TokenIssuer
 from domain.admins.service import AdminService
+from domain.identity.aliases_service import AliasesService
+from domain.identity.groups_service import GroupsService
+from domain.identity.sign_in import SignInService
+from domain.identity.users_service import UsersService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
 from projections.admins_directory import AdminsDirectory
 from projections.config_changes import ConfigChangesReport
+from projections.directory import Directory
 from projections.duck import ReportsDatabase
 from projections.engine import Projection, ProjectionRunner
+from projections.events_report import EventsReport
 from projections.sql import make_engine
 
 
@@ -38,17 +44,25 @@ class QuorumSystem:
         )
         self.keystore = KeyStore(config.data_dir)
         self.tokens = TokenIssuer(self.keystore)
+        hasher = Argon2Hasher()
+        self.hasher = hasher
         self.settings = SettingsService(self.store)
-        self.admins = AdminService(self.store, Argon2Hasher())
+        self.admins = AdminService(self.store, hasher)
+        self.groups = GroupsService(self.store)
+        self.users = UsersService(self.store, hasher, self.settings, self.groups)
+        self.aliases = AliasesService(self.store)
+        self.sign_in = SignInService(self.store, hasher, self.settings, self.groups, self.users)
 
         self.sql_engine = make_engine(config.database_url)
         self.admins_directory = AdminsDirectory(self.sql_engine)
-        projections: list[Projection] = [self.admins_directory]
+        self.directory = Directory(self.sql_engine)
+        projections: list[Projection] = [self.admins_directory, self.directory]
         # DuckDB allows one writing process per file: only the server opens the reports.
         self.reports: ReportsDatabase | None = None
         if with_reports:
             self.reports = ReportsDatabase(config.reports_path)
             projections.append(ConfigChangesReport(self.reports))
+            projections.append(EventsReport(self.reports))
         self.runners = {
             p.name: ProjectionRunner(self.recorder, self.store.mapper, p) for p in projections
         }
@@ -57,6 +71,17 @@ class QuorumSystem:
     @property
     def recorder(self) -> JetStreamApplicationRecorder:
         return cast(JetStreamApplicationRecorder, self.store.recorder)
+
+    def prepare(self) -> None:
+        """What a first start creates: settings, server secrets, the built-in groups."""
+        self.ensure_server_secrets()
+        with acting_as(SYSTEM):
+            self.groups.ensure_builtins()
+
+    def fresh(self, projection: str, timeout: float = 2.0) -> bool:
+        """Wait until `projection` has applied everything stored before this call."""
+        head = self.recorder.max_notification_id() or 0
+        return self.runners[projection].wait_until_applied(head, timeout)
 
     def ensure_server_secrets(self) -> ServerSettings:
         """Create the settings and generate each missing server secret (first start)."""

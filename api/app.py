@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from adapters.system import QuorumSystem
 from api import errors
-from api.routes import admin, reports, server, settings
+from api.routes import admin, aliases, groups, oauth, reports, server, settings, users
 
 VERSION = "0.1.0"
 PREFIX = "/api/v4"
@@ -20,6 +20,6 @@ def create_app(system: QuorumSystem) -> FastAPI:
     )
     app.state.system = system
     errors.install(app)
-    for module in (server, admin, settings, reports):
+    for module in (server, admin, settings, users, groups, aliases, oauth, reports):
         app.include_router(module.router, prefix=PREFIX)
     return app

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from adapters.system import QuorumSystem
-from adapters.tokens import InvalidToken
+from adapters.tokens import InvalidToken, TokenClaims
 from domain.settings.model import ServerSettings
 from domain.shared.actor import Actor
 from domain.shared.errors import Forbidden, Unauthorized
@@ -22,9 +22,10 @@ LOCALHOSTS = {"127.0.0.1", "::1", "localhost"}
 class Principal:
     name: str
     role: str
-    """'admin' (may change anything) or 'security' (read-only)."""
+    """'admin' (may change anything), 'security' (read-only) or 'user' (a server user
+    signed in through oauth2/token: their own account only)."""
     via: str
-    """'session' (admin login), 'api_key' (guide §12.2) or 'localhost'."""
+    """'session' (a sign-in), 'api_key' (guide §12.2) or 'localhost'."""
     session_id: str | None
     preferences: dict[str, Any]
     ip: str | None
@@ -34,6 +35,10 @@ class Principal:
     def actor(self) -> Actor:
         kind = "api_key" if self.via == "api_key" else self.role
         return Actor(kind=kind, name=self.name, ip=self.ip, app_name=self.user_agent)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ("admin", "security")
 
 
 def system_of(request: Request) -> QuorumSystem:
@@ -73,8 +78,12 @@ def authenticated(request: Request) -> Principal:
     settings = system.settings.get()
     ip = client_ip(request)
     agent = (request.headers.get("user-agent") or "")[:200] or None
-    check_admin_address(settings, ip)
     token = bearer_token(request)
+    claims = _user_claims(system, token)
+    if claims is not None:
+        user = system.sign_in.authenticate(claims.subject, claims.session_id)
+        return Principal(user.user_id, "user", "session", claims.session_id, {}, ip, agent)
+    check_admin_address(settings, ip)
     if token is None:
         if settings.security["localhost_without_auth"] and ip in LOCALHOSTS:
             return Principal("localhost", "admin", "localhost", None, {}, ip, agent)
@@ -86,20 +95,34 @@ def authenticated(request: Request) -> Principal:
     except InvalidToken:
         raise Unauthorized("the access token is invalid or has expired") from None
     if claims.kind != "admin":
-        raise Unauthorized("this token is not an administrator's")
+        raise Unauthorized("this token is not valid here")
     account = system.admins.authenticate(claims.subject, claims.session_id)
     return Principal(
         account.name, account.role, "session", claims.session_id, account.preferences, ip, agent
     )
 
 
+def _user_claims(system: QuorumSystem, token: str | None) -> TokenClaims | None:
+    if token is None:
+        return None
+    try:
+        claims = system.tokens.verify(token)
+    except InvalidToken:
+        return None
+    return claims if claims.kind == "user" else None
+
+
 def reader(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
     """Reads: every administrator, security admins included."""
+    if not principal.is_admin:
+        raise Forbidden("this needs an administrator")
     return principal
 
 
 def writer(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
     """Changes to the server: full administrators only (security admins are read-only)."""
+    if principal.role == "user":
+        raise Forbidden("this needs an administrator")
     if principal.role != "admin":
         raise Forbidden("security administrators have read-only access")
     return principal
@@ -107,10 +130,30 @@ def writer(principal: Annotated[Principal, Depends(authenticated)]) -> Principal
 
 def own_account(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
     """Changes to the caller's own admin account (log out, preferences): any admin."""
+    if not principal.is_admin:
+        raise Forbidden("this needs an administrator")
     return principal
+
+
+def signed_in(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    """Any caller with a valid token; the route checks whose object it touches."""
+    return principal
+
+
+def may_read_user(principal: Principal, user_id: str) -> None:
+    if not principal.is_admin and principal.name != user_id.lower():
+        raise Forbidden("a user may only read their own account")
+
+
+def may_change_user(principal: Principal, user_id: str) -> None:
+    if principal.role == "security":
+        raise Forbidden("security administrators have read-only access")
+    if principal.role == "user" and principal.name != user_id.lower():
+        raise Forbidden("a user may only change their own account")
 
 
 Reader = Annotated[Principal, Depends(reader)]
 Writer = Annotated[Principal, Depends(writer)]
 OwnAccount = Annotated[Principal, Depends(own_account)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
 System = Annotated[QuorumSystem, Depends(system_of)]

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.identity.sign_in import AccountLocked
 from domain.shared.errors import (
     AlreadyExists,
     Conflict,
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (InvalidInput, 400, "invalid"),
+    (AccountLocked, 423, "locked"),
     (Unauthorized, 401, "accessTokenInvalid"),
     (Forbidden, 403, "forbidden"),
     (NotFound, 404, "notFound"),

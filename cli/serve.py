@@ -41,7 +41,7 @@ def run_server(args: argparse.Namespace) -> int:
             nats_url = stack.enter_context(EmbeddedNats(config.data_dir)).url
         system = QuorumSystem(config, nats_url)
         stack.callback(system.close)
-        system.ensure_server_secrets()
+        system.prepare()
         system.start_projections()
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
         control = ControlService(system, control_subject)

@@ -22,6 +22,14 @@ CREATE TABLE IF NOT EXISTS projection_positions (
     position BIGINT NOT NULL
 )
 """
+LOOKUPS_DDL = """
+CREATE TABLE IF NOT EXISTS projection_lookups (
+    projection VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    PRIMARY KEY (projection, key)
+)
+"""
 
 
 class ReportsDatabase:
@@ -32,6 +40,7 @@ class ReportsDatabase:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._connection = duckdb.connect(str(path))
         self._connection.execute(POSITIONS_DDL)
+        self._connection.execute(LOOKUPS_DDL)
         self._local = threading.local()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -55,6 +64,7 @@ class DuckDBProjection(Projection):
     def __init__(self, database: ReportsDatabase) -> None:
         self.database = database
         self._batch = threading.local()
+        self._lookups: dict[str, str] = {}
         self.database.cursor().execute(self.table_ddl)
 
     @property
@@ -69,6 +79,30 @@ class DuckDBProjection(Projection):
     @abstractmethod
     def table(self) -> str: ...
 
+    def remember(self, key: str, value: str) -> None:
+        """Keep a fact later events need (such as a user ID for an aggregate ID), in the
+        same transaction as the batch that learnt it."""
+        self._lookups[key] = value
+        pending: dict[str, str] | None = getattr(self._batch, "lookups", None)
+        if pending is None:
+            pending = self._batch.lookups = {}
+        pending[key] = value
+
+    def recall(self, key: str) -> str | None:
+        if key not in self._lookups:
+            found = (
+                self.database.cursor()
+                .execute(
+                    "SELECT value FROM projection_lookups WHERE projection = ? AND key = ?",
+                    [self.name, key],
+                )
+                .fetchone()
+            )
+            if found is None:
+                return None
+            self._lookups[key] = found[0]
+        return self._lookups[key]
+
     def position(self) -> int:
         found = (
             self.database.cursor()
@@ -81,12 +115,18 @@ class DuckDBProjection(Projection):
         self, events: list[tuple[int, DomainEventProtocol[Any]]], after: int, through: int
     ) -> None:
         self._batch.rows = []
+        self._batch.lookups = {}
         for seq, event in events:
             self.handle(seq, event)
         db = self.database.cursor()
         db.execute("BEGIN TRANSACTION")
         try:
             self._insert_rows(db)
+            for key, value in self._batch.lookups.items():
+                db.execute(
+                    "INSERT OR REPLACE INTO projection_lookups VALUES (?, ?, ?)",
+                    [self.name, key, value],
+                )
             self._move_position(db, after, through)
             db.execute("COMMIT")
         except (duckdb.ConstraintException, duckdb.TransactionException) as e:
@@ -98,6 +138,7 @@ class DuckDBProjection(Projection):
             raise
         finally:
             self._batch.rows = []
+            self._batch.lookups = {}
 
     def _insert_rows(self, db: duckdb.DuckDBPyConnection) -> None:
         rows = self.rows
@@ -130,6 +171,8 @@ class DuckDBProjection(Projection):
         db.execute("BEGIN TRANSACTION")
         db.execute(f"DROP TABLE IF EXISTS {self.table}")
         db.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
+        db.execute("DELETE FROM projection_lookups WHERE projection = ?", [self.name])
+        self._lookups = {}
         db.execute(self.table_ddl)
         db.execute("COMMIT")
 

@@ -35,7 +35,7 @@ def make_engine(url: str) -> Engine:
 class SqlProjection(Projection):
     """Handlers receive the open session as `self.session` and change rows through it."""
 
-    tables: tuple[type[SQLModel], ...]
+    tables: tuple[type[SQLModel], ...] = ()
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

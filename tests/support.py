@@ -65,6 +65,21 @@ class RunningApi:
         self.add_admin(name, role)
         return self.login(name)
 
+    def user_token(self, user_id: str, password: str = "Secret123") -> str:
+        with self.client() as c:
+            reply = c.post(
+                "/oauth2/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": "quorum-client",
+                    "username": user_id,
+                    "password": password,
+                },
+            )
+        assert reply.status_code == 200, reply.text
+        token: str = reply.json()["access_token"]
+        return token
+
     def head(self) -> int:
         return self.system.recorder.max_notification_id() or 0
 
@@ -73,7 +88,7 @@ class RunningApi:
 def running_api(nats_url: str, data_dir: Path) -> Iterator[RunningApi]:
     config = Config(data_dir=data_dir, http_port=free_port())
     system = QuorumSystem(config, nats_url)
-    system.ensure_server_secrets()
+    system.prepare()
     system.start_projections()
     server = uvicorn.Server(
         uvicorn.Config(

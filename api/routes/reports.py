@@ -16,6 +16,7 @@ from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.errors import invalid
 from projections import config_changes
+from projections import events_report as events_report_model
 from projections.report_query import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/logs", tags=["reports"])
@@ -51,8 +52,7 @@ def render(moment: datetime, fmt: ViewerFormat) -> str:
 
 def _fresh(system: QuorumSystem, name: str, response: Response) -> None:
     """Answer with everything acknowledged before this request, if it arrives in time."""
-    head = system.recorder.max_notification_id() or 0
-    if not system.runners[name].wait_until_applied(head, FRESHNESS_WAIT):
+    if not system.fresh(name, FRESHNESS_WAIT):
         response.headers["X-Quorum-Report-Lag"] = "behind"
 
 
@@ -159,3 +159,109 @@ def _config_changes_csv(rows: list[dict[str, Any]], fmt: ViewerFormat) -> Respon
         for r in rows
     )
     return csv_response("config-changes.csv", CONFIG_CHANGE_COLUMNS, lines, fmt)
+
+
+# -- the Events report (§16.1) ------------------------------------------------------------
+
+EVENT_COLUMNS = ("date", "event", "source", "severity", "object_name", "ip", "details")
+
+
+@dataclass
+class EventParams:
+    """The filters and order of the Events report (§16.1)."""
+
+    date_from: str | None = None
+    date_to: str | None = None
+    source: str | None = None
+    event: Annotated[list[str] | None, Query()] = None
+    severity: str | None = None
+    object_name: str | None = None
+    ip: str | None = None
+    sort_field: str = "date"
+    sort_order: Annotated[int, Query(ge=0, le=1)] = 1
+    timezone: str | None = None
+
+
+EventQuery = Annotated[EventParams, Depends()]
+
+
+@router.get("/events", response_model=None)
+def events_report(
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: EventQuery,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response | dict[str, Any]:
+    as_csv = wants_csv(accept)
+    fmt, total, rows = _events(principal, system, response, params, page, page_size, as_csv)
+    if as_csv:
+        return _events_csv(rows, fmt)
+    for row in rows:
+        row["date"] = render(row["date"], fmt)
+    return {"cnt": total, "list": rows}
+
+
+@router.get("/events/export", response_model=None)
+def export_events(
+    principal: Reader, system: System, response: Response, params: EventQuery
+) -> Response:
+    fmt, _, rows = _events(principal, system, response, params, 1, 1, as_csv=True)
+    return _events_csv(rows, fmt)
+
+
+def _events(
+    principal: Principal,
+    system: QuorumSystem,
+    response: Response,
+    params: EventParams,
+    page: int,
+    page_size: int,
+    as_csv: bool,
+) -> tuple[ViewerFormat, int, list[dict[str, Any]]]:
+    if params.sort_field not in events_report_model.SORTABLE:
+        raise invalid("sort_field", f"sort by one of {', '.join(events_report_model.SORTABLE)}")
+    if params.source is not None and params.source not in events_report_model.SOURCES:
+        raise invalid("source", f"one of {', '.join(events_report_model.SOURCES)}")
+    if params.severity is not None and params.severity not in events_report_model.SEVERITIES:
+        raise invalid("severity", f"one of {', '.join(events_report_model.SEVERITIES)}")
+    fmt = viewer_format(system, principal, _timezone(params.timezone))
+    filters = events_report_model.EventFilters(
+        date_from=parse_when("date_from", params.date_from),
+        date_to=parse_when("date_to", params.date_to),
+        source=params.source,
+        events=tuple(params.event or ()),
+        severity=params.severity,
+        object_name=params.object_name,
+        ip=params.ip,
+    )
+    _fresh(system, "events", response)
+    assert system.reports is not None, "the server process owns the reports"
+    total, rows = events_report_model.query(
+        system.reports,
+        filters,
+        sort_field=params.sort_field,
+        descending=params.sort_order == 1,
+        page=page,
+        page_size=page_size,
+        paged=not as_csv,
+    )
+    return fmt, total, rows
+
+
+def _events_csv(rows: list[dict[str, Any]], fmt: ViewerFormat) -> Response:
+    lines = (
+        (
+            render(r["date"], fmt),
+            r["event"],
+            r["source"],
+            r["severity"],
+            r["object_name"],
+            r["ip"] or "",
+            json.dumps(r["details"], ensure_ascii=False),
+        )
+        for r in rows
+    )
+    return csv_response("events.csv", EVENT_COLUMNS, lines, fmt)

@@ -1,0 +1,218 @@
+"""User accounts (guide §13.1, §13.2): list, search, create, edit, delete, disconnect,
+unlock, bandwidth, address book, CSV export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from adapters.system import QuorumSystem
+from api.auth import Reader, SignedIn, System, Writer, may_change_user, may_read_user
+from api.csv_export import ViewerFormat, csv_response
+from domain.identity.ids import uid
+from domain.identity.rights import effective_bandwidth, effective_rights
+from domain.shared.actor import acting_as
+from domain.shared.errors import Forbidden, NotFound, invalid
+from projections import directory
+from projections.directory import UserRow
+from projections.report_query import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+EXPORT_COLUMNS = (
+    "id",
+    "uid",
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "groups",
+    "mobile_phone",
+    "work_phone",
+    "home_phone",
+    "sip_number",
+    "is_active",
+)
+USERS_CSV = ViewerFormat(timezone="UTC", encoding="utf-8", delimiter=";")
+"""§13.1: the user list exports in UTF-8 with ';', whatever the admin's preferences."""
+
+
+def user_view(system: QuorumSystem, row: UserRow) -> dict[str, Any]:
+    groups = directory.groups_of(system.sql_engine, row.user_id)
+    return {
+        "id": row.user_id,
+        "uid": uid(row.user_id, system.config.server_name),
+        "login_name": row.user_id,
+        "email": row.email,
+        "display_name": row.display_name,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "company": row.company,
+        "groups": [{"id": g.group_id, "display_name": g.display_name} for g in groups],
+        "mobile_phone": row.mobile_phone,
+        "work_phone": row.work_phone,
+        "home_phone": row.home_phone,
+        "sip_number": row.sip_number,
+        "is_active": row.is_active,
+        "status": 0 if row.is_active else -2,
+        "locked_until": row.locked_until.isoformat() if row.locked_until else None,
+    }
+
+
+def _row(system: QuorumSystem, user_id: str) -> UserRow:
+    system.fresh("directory")
+    row = directory.get_user(system.sql_engine, user_id)
+    if row is None:
+        raise NotFound(f"no user {user_id!r}")
+    return row
+
+
+def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
+    row = _row(system, user_id)
+    groups = directory.groups_of(system.sql_engine, row.user_id)
+    return {
+        **user_view(system, row),
+        "rights": effective_rights(g.rights for g in groups),
+        "app_settings": {
+            "own": row.app_settings,
+            "effective": effective_bandwidth(row.app_settings, [g.app_settings for g in groups]),
+        },
+    }
+
+
+@router.get("")
+def list_users(
+    _: Reader,
+    system: System,
+    login_name: str | None = None,
+    display_name: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    search: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    sort_field: str = "user_id",
+    sort_order: Annotated[int, Query(ge=0, le=1)] = 0,
+) -> dict[str, Any]:
+    sort_field = "user_id" if sort_field in ("id", "login_name") else sort_field
+    if sort_field not in directory.USER_SORTABLE:
+        raise invalid("sort_field", f"sort by one of {', '.join(directory.USER_SORTABLE)}")
+    system.fresh("directory")
+    filters = {
+        "login_name": login_name,
+        "display_name": display_name,
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+    }
+    total, rows = directory.list_users(
+        system.sql_engine, filters, search, page, page_size, sort_field, sort_order == 1
+    )
+    return {"cnt": total, "users": [user_view(system, r) for r in rows]}
+
+
+@router.post("", status_code=201)
+def create_user(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        user = system.users.create(body)
+    return _detail(system, user.user_id)
+
+
+@router.get("/export", response_model=None)
+def export_users(_: Reader, system: System) -> Response:
+    system.fresh("directory")
+    __, rows = directory.list_users(system.sql_engine, {}, None, 1, 10**9)
+    lines = []
+    for row in rows:
+        view = user_view(system, row)
+        view["groups"] = ", ".join(g["id"] for g in view["groups"])
+        lines.append([view[c] for c in EXPORT_COLUMNS])
+    return csv_response("users.csv", EXPORT_COLUMNS, lines, USERS_CSV)
+
+
+@router.get("/{user_id}")
+def get_user(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
+    may_read_user(principal, user_id)
+    return _detail(system, user_id)
+
+
+@router.patch("/{user_id}")
+def edit_user(
+    user_id: str, body: dict[str, Any], principal: SignedIn, system: System
+) -> dict[str, Any]:
+    may_change_user(principal, user_id)
+    with acting_as(principal.actor):
+        user = system.users.edit(user_id, body, by_user=principal.role == "user")
+    return _detail(system, user.user_id)
+
+
+@router.delete("/{user_id}", status_code=204)
+def delete_user(user_id: str, principal: Writer, system: System) -> None:
+    with acting_as(principal.actor):
+        system.users.delete(user_id)
+
+
+@router.post("/{user_id}/disconnect")
+def disconnect_user(user_id: str, principal: Writer, system: System) -> dict[str, Any]:
+    """Ends every session of the user (§13.2 item 2)."""
+    with acting_as(principal.actor):
+        ended = system.users.disconnect(user_id)
+    return {"ended_sessions": len(ended)}
+
+
+@router.post("/{user_id}/unlock")
+def unlock_user(user_id: str, principal: Writer, system: System) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        system.users.unlock(user_id)
+    return _detail(system, user_id)
+
+
+@router.get("/{user_id}/app-settings")
+def get_app_settings(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
+    may_read_user(principal, user_id)
+    detail: dict[str, Any] = _detail(system, user_id)["app_settings"]
+    return detail
+
+
+@router.patch("/{user_id}/app-settings")
+def change_app_settings(
+    user_id: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        system.users.change_app_settings(user_id, body)
+    detail: dict[str, Any] = _detail(system, user_id)["app_settings"]
+    return detail
+
+
+@router.get("/{user_id}/addressbook")
+def get_address_book(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
+    may_read_user(principal, user_id)
+    row = _row(system, user_id)
+    entries = directory.address_book(system.sql_engine, row.user_id)
+    return {"cnt": len(entries), "list": entries}
+
+
+@router.post("/{user_id}/addressbook", status_code=201)
+def add_contact(
+    user_id: str, body: dict[str, Any], principal: SignedIn, system: System
+) -> dict[str, Any]:
+    may_change_user(principal, user_id)
+    if principal.role == "user" and not _may_edit_book(system, principal.name):
+        raise Forbidden("your groups do not allow editing the address book")
+    with acting_as(principal.actor):
+        return system.users.add_contact(user_id, body)
+
+
+@router.delete("/{user_id}/addressbook/{entry_id}", status_code=204)
+def remove_contact(user_id: str, entry_id: str, principal: SignedIn, system: System) -> None:
+    may_change_user(principal, user_id)
+    with acting_as(principal.actor):
+        system.users.remove_contact(user_id, entry_id)
+
+
+def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
+    user = system.users.get(user_id)
+    return system.groups.rights_of(user.group_ids)["addressbook_edit"]
