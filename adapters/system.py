@@ -12,14 +12,17 @@ from typing import Any, cast
 from eventsourcing.persistence import IntegrityError
 
 from adapters.config import Config
+from adapters.directory_sync import DirectorySyncer
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.keystore import KeyStore, new_secret
 from adapters.passwords import Argon2Hasher
 from adapters.tokens import TokenIssuer
+from adapters.user_directory import LdapUserDirectory
 from domain.admins.service import AdminService
 from domain.identity.aliases_service import AliasesService
 from domain.identity.groups_service import GroupsService
 from domain.identity.sign_in import SignInService
+from domain.identity.storage import UserStorageService
 from domain.identity.users_service import UsersService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
@@ -48,10 +51,15 @@ class QuorumSystem:
         self.hasher = hasher
         self.settings = SettingsService(self.store)
         self.admins = AdminService(self.store, hasher)
-        self.groups = GroupsService(self.store)
+        self.groups = GroupsService(self.store, self.settings)
         self.users = UsersService(self.store, hasher, self.settings, self.groups)
         self.aliases = AliasesService(self.store)
         self.sign_in = SignInService(self.store, hasher, self.settings, self.groups, self.users)
+        self.storage = UserStorageService(
+            self.store, self.settings, self.users, self.groups, self.user_directory
+        )
+        self.sign_in.storage = self.storage
+        self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
 
         self.sql_engine = make_engine(config.database_url)
         self.admins_directory = AdminsDirectory(self.sql_engine)
@@ -71,6 +79,14 @@ class QuorumSystem:
     @property
     def recorder(self) -> JetStreamApplicationRecorder:
         return cast(JetStreamApplicationRecorder, self.store.recorder)
+
+    def _sync_interval(self) -> float:
+        minutes: int = self.settings.get().section("ldap")["sync_interval_minutes"]
+        return minutes * 60.0
+
+    def user_directory(self) -> LdapUserDirectory:
+        """The directory as the `ldap` settings describe it now."""
+        return LdapUserDirectory.from_settings(self.settings.get().section("ldap"), self.keystore)
 
     def prepare(self) -> None:
         """What a first start creates: settings, server secrets, the built-in groups."""
@@ -101,9 +117,13 @@ class QuorumSystem:
 
     def regenerate_secret(self, name: str) -> tuple[str, dict[str, Any]]:
         secret = new_secret()
+        return secret, self.set_secret(name, secret)
+
+    def set_secret(self, name: str, secret: str) -> dict[str, Any]:
+        """Keep `secret` in the data dir; the event records only its fingerprint."""
         change = self.settings.regenerate_key(name, secret)
         self.keystore.write(name, secret)
-        return secret, change
+        return change
 
     def start_projections(self) -> None:
         runners = list(self.runners.values())
@@ -121,6 +141,7 @@ class QuorumSystem:
             runner.catch_up()
 
     def close(self) -> None:
+        self.directory_sync.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.identity.directory_port import DirectoryUnavailable
 from domain.identity.sign_in import AccountLocked
 from domain.shared.errors import (
     AlreadyExists,
@@ -90,6 +91,10 @@ def install(app: FastAPI) -> None:
             e.status_code, "invalid"
         )
         return error_response(e.status_code, str(e.detail), reason=reason)
+
+    @app.exception_handler(DirectoryUnavailable)
+    async def directory_down(_: Request, e: DirectoryUnavailable) -> JSONResponse:
+        return error_response(502, str(e), reason="backendError")
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, e: IntegrityError) -> JSONResponse:

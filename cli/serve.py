@@ -43,6 +43,7 @@ def run_server(args: argparse.Namespace) -> int:
         stack.callback(system.close)
         system.prepare()
         system.start_projections()
+        system.directory_sync.start()
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
         control = ControlService(system, control_subject)
         control.start()

@@ -8,13 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.identity.group import Group
+from domain.identity.user import User
 from domain.settings.model import ServerSettings
 from projections.duck import DuckDBProjection, ReportsDatabase
 from projections.engine import on
 from projections.report_query import ReportQuery
 
 SORTABLE = ("date", "action", "object_type", "object_id", "username")
-KEY_SECTIONS = {"api_secret": "security", "user_auth_key": "main", "guest_auth_key": "main"}
+KEY_SECTIONS = {
+    "api_secret": "security",
+    "user_auth_key": "main",
+    "guest_auth_key": "main",
+    "ldap_bind_password": "ldap",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,81 @@ class ConfigChangesReport(DuckDBProjection):
         # Only the keys' public fingerprints: a report never shows a secret.
         change = {"parameter": event.name, "previous": event.previous_key_id, "new": event.key_id}
         self._row(seq, event, "edit", "server_settings", KEY_SECTIONS[event.name], [change])
+
+    # -- users and groups (Registry mode only, CFG-01) ---------------------------------
+
+    @on(User.Created, User.Recreated)
+    def user_created(self, seq: int, event: Any) -> None:
+        if isinstance(event, User.Created):
+            self.remember(str(event.originator_id), event.user_id)
+        self.remember(f"source:{event.originator_id}", event.source)
+        user_id = self._user_id(event)
+        if event.source != "registry":
+            return
+        values = {
+            "id": user_id,
+            **{k: v for k, v in event.profile.items() if v is not None},
+            "groups": event.group_ids,
+            "status": "active" if event.is_active else "inactive",
+        }
+        changes = [{"parameter": k, "previous": None, "new": v} for k, v in values.items()]
+        self._row(seq, event, "create", "user", user_id, changes)
+
+    @on(
+        User.ProfileChanged,
+        User.PasswordChanged,
+        User.GroupsChanged,
+        User.Activated,
+        User.Deactivated,
+        User.AppSettingsChanged,
+    )
+    def user_edited(self, seq: int, event: Any) -> None:
+        if self.recall(f"source:{event.originator_id}") != "registry":
+            return
+        user_id = self._user_id(event)
+        changes: list[dict[str, Any]]
+        if isinstance(event, User.PasswordChanged):
+            changes = [{"parameter": "password", "previous": "********", "new": "********"}]
+        elif isinstance(event, User.GroupsChanged):
+            changes = [{"parameter": "groups", "previous": event.previous, "new": event.new}]
+        elif isinstance(event, User.Activated | User.Deactivated):
+            new = "active" if isinstance(event, User.Activated) else "inactive"
+            old = "inactive" if new == "active" else "active"
+            changes = [{"parameter": "status", "previous": old, "new": new}]
+        else:
+            changes = list(event.changes)
+        # The guide's sample lists the ID even when it did not change (§16.4, CFG-03).
+        identity = {"parameter": "id", "previous": user_id, "new": user_id}
+        self._row(seq, event, "edit", "user", user_id, [identity, *changes])
+
+    @on(User.Deleted)
+    def user_deleted(self, seq: int, event: Any) -> None:
+        if self.recall(f"source:{event.originator_id}") == "registry":
+            user_id = self._user_id(event)
+            change = {"parameter": "id", "previous": user_id, "new": None}
+            self._row(seq, event, "delete", "user", user_id, [change])
+
+    def _user_id(self, event: Any) -> str:
+        return self.recall(str(event.originator_id)) or str(event.originator_id)
+
+    @on(Group.Created)
+    def group_created(self, seq: int, event: Any) -> None:
+        self.remember(str(event.originator_id), event.group_id)
+        values = {"id": event.group_id, "display_name": event.display_name, "rights": event.rights}
+        changes = [{"parameter": k, "previous": None, "new": v} for k, v in values.items()]
+        self._row(seq, event, "create", "group", event.group_id, changes)
+
+    @on(Group.Edited)
+    def group_edited(self, seq: int, event: Any) -> None:
+        group_id = self.recall(str(event.originator_id)) or str(event.originator_id)
+        identity = {"parameter": "id", "previous": group_id, "new": group_id}
+        self._row(seq, event, "edit", "group", group_id, [identity, *event.changes])
+
+    @on(Group.Deleted)
+    def group_deleted(self, seq: int, event: Any) -> None:
+        group_id = self.recall(str(event.originator_id)) or str(event.originator_id)
+        change = {"parameter": "id", "previous": group_id, "new": None}
+        self._row(seq, event, "delete", "group", group_id, [change])
 
 
 def query(

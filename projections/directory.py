@@ -20,6 +20,8 @@ from projections.sql import SqlProjection
 class UserRow(SQLModel, table=True):
     __tablename__ = "users"
     user_id: str = Field(primary_key=True)
+    source: str = Field(primary_key=True, default="registry")
+    """'registry' or 'ldap': each storage mode has its own accounts (§13.7)."""
     email: str | None = None
     display_name: str | None = Field(default=None, index=True)
     first_name: str | None = None
@@ -31,7 +33,6 @@ class UserRow(SQLModel, table=True):
     sip_number: str | None = None
     is_active: bool = True
     locked_until: datetime | None = None
-    source: str = "registry"
     created_at: datetime | None = None
     app_settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
@@ -39,6 +40,7 @@ class UserRow(SQLModel, table=True):
 class MembershipRow(SQLModel, table=True):
     __tablename__ = "memberships"
     user_id: str = Field(primary_key=True)
+    source: str = Field(primary_key=True, default="registry")
     group_id: str = Field(primary_key=True, index=True)
 
 
@@ -56,6 +58,7 @@ class GroupRow(SQLModel, table=True):
 class ContactRow(SQLModel, table=True):
     __tablename__ = "contacts"
     user_id: str = Field(primary_key=True)
+    source: str = Field(primary_key=True, default="registry")
     entry_id: str = Field(primary_key=True)
     call_string: str
     display_name: str
@@ -75,6 +78,7 @@ class UserIdRow(SQLModel, table=True):
     __tablename__ = "user_ids"
     aggregate_id: str = Field(primary_key=True)
     user_id: str
+    source: str = "registry"
 
 
 class GroupIdRow(SQLModel, table=True):
@@ -110,8 +114,20 @@ class Directory(SqlProjection):
 
     @on(User.Created, User.Recreated)
     def user_created(self, seq: int, event: Any) -> None:
-        user_id = self._user_id(event)
-        self._forget_user(user_id)
+        if isinstance(event, User.Created):
+            self._s().merge(
+                UserIdRow(
+                    aggregate_id=str(event.originator_id),
+                    user_id=event.user_id,
+                    source=event.source,
+                )
+            )
+            user_id = str(event.user_id)
+        else:
+            known = self._s().get(UserIdRow, str(event.originator_id))
+            assert known is not None, "a user is recreated after its creation"
+            user_id = known.user_id
+        self._forget_user(user_id, event.source)
         row = UserRow(
             user_id=user_id,
             is_active=event.is_active,
@@ -120,19 +136,11 @@ class Directory(SqlProjection):
             **{k: event.profile.get(k) for k in PROFILE_FIELDS},
         )
         self._s().add(row)
-        self._set_memberships(user_id, event.group_ids)
-
-    def _user_id(self, event: Any) -> str:
-        if isinstance(event, User.Created):
-            self._s().merge(UserIdRow(aggregate_id=str(event.originator_id), user_id=event.user_id))
-            return str(event.user_id)
-        row = self._s().get(UserIdRow, str(event.originator_id))
-        assert row is not None, "a user event after its creation"
-        return row.user_id
+        self._set_memberships(user_id, event.source, event.group_ids)
 
     def _user(self, event: Any) -> UserRow | None:
         row = self._s().get(UserIdRow, str(event.originator_id))
-        return self._s().get(UserRow, row.user_id) if row else None
+        return self._s().get(UserRow, (row.user_id, row.source)) if row else None
 
     @on(User.ProfileChanged)
     def profile_changed(self, seq: int, event: Any) -> None:
@@ -146,7 +154,7 @@ class Directory(SqlProjection):
     def groups_changed(self, seq: int, event: Any) -> None:
         row = self._user(event)
         if row is not None:
-            self._set_memberships(row.user_id, event.new)
+            self._set_memberships(row.user_id, row.source, event.new)
 
     @on(User.Activated, User.Deactivated)
     def activation(self, seq: int, event: Any) -> None:
@@ -180,6 +188,7 @@ class Directory(SqlProjection):
             self._s().add(
                 ContactRow(
                     user_id=row.user_id,
+                    source=row.source,
                     entry_id=entry["id"],
                     call_string=entry["call_string"],
                     display_name=entry["display_name"],
@@ -190,7 +199,7 @@ class Directory(SqlProjection):
     def contact_removed(self, seq: int, event: Any) -> None:
         row = self._user(event)
         if row is not None:
-            contact = self._s().get(ContactRow, (row.user_id, event.entry_id))
+            contact = self._s().get(ContactRow, (row.user_id, row.source, event.entry_id))
             if contact is not None:
                 self._s().delete(contact)
 
@@ -198,22 +207,26 @@ class Directory(SqlProjection):
     def user_deleted(self, seq: int, event: Any) -> None:
         row = self._user(event)
         if row is not None:
-            self._forget_user(row.user_id)
+            self._forget_user(row.user_id, row.source)
 
-    def _forget_user(self, user_id: str) -> None:
+    def _forget_user(self, user_id: str, source: str) -> None:
         s = self._s()
         for table in (MembershipRow, ContactRow):
-            s.exec(delete(table).where(col(table.user_id) == user_id))
-        existing = s.get(UserRow, user_id)
+            s.exec(delete(table).where(col(table.user_id) == user_id, col(table.source) == source))
+        existing = s.get(UserRow, (user_id, source))
         if existing is not None:
             s.delete(existing)
             s.flush()
 
-    def _set_memberships(self, user_id: str, group_ids: list[str]) -> None:
+    def _set_memberships(self, user_id: str, source: str, group_ids: list[str]) -> None:
         s = self._s()
-        s.exec(delete(MembershipRow).where(col(MembershipRow.user_id) == user_id))
+        s.exec(
+            delete(MembershipRow).where(
+                col(MembershipRow.user_id) == user_id, col(MembershipRow.source) == source
+            )
+        )
         for group_id in group_ids:
-            s.add(MembershipRow(user_id=user_id, group_id=group_id))
+            s.add(MembershipRow(user_id=user_id, source=source, group_id=group_id))
 
     # -- groups ------------------------------------------------------------------------
 
@@ -291,6 +304,7 @@ USER_FILTERS = ("login_name", "display_name", "first_name", "last_name", "email"
 
 def list_users(
     engine: Engine,
+    source: str,
     filters: dict[str, str | None],
     search: str | None,
     page: int,
@@ -299,26 +313,21 @@ def list_users(
     descending: bool = False,
     group_id: str | None = None,
 ) -> tuple[int, list[UserRow]]:
-    query = select(UserRow)
+    query = select(UserRow).where(UserRow.source == source)
     for name, value in filters.items():
         if value:
             column = UserRow.user_id if name == "login_name" else getattr(UserRow, name)
             query = query.where(col(column).ilike(f"%{value}%"))
     if search:
         pattern = f"%{search}%"
-        query = query.where(
-            or_(
-                *(
-                    col(getattr(UserRow, f)).ilike(pattern)
-                    for f in ("user_id", "display_name", "first_name", "last_name", "email")
-                )
-            )
-        )
+        searched = ("user_id", "display_name", "first_name", "last_name", "email")
+        query = query.where(or_(*(col(getattr(UserRow, f)).ilike(pattern) for f in searched)))
     if group_id is not None:
-        members = select(MembershipRow.user_id).where(MembershipRow.group_id == group_id)
+        in_groups = select(MembershipRow.user_id).where(MembershipRow.source == source)
         if group_id == NO_GROUP:
-            query = query.where(col(UserRow.user_id).not_in(select(MembershipRow.user_id)))
+            query = query.where(col(UserRow.user_id).not_in(in_groups))
         else:
+            members = in_groups.where(MembershipRow.group_id == group_id)
             query = query.where(col(UserRow.user_id).in_(members))
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -328,16 +337,18 @@ def list_users(
         return int(total), list(rows)
 
 
-def get_user(engine: Engine, user_id: str) -> UserRow | None:
+def get_user(engine: Engine, user_id: str, source: str) -> UserRow | None:
     with Session(engine) as session:
-        return session.get(UserRow, user_id.lower())
+        return session.get(UserRow, (user_id.lower(), source))
 
 
-def groups_of(engine: Engine, user_id: str) -> list[GroupRow]:
+def groups_of(engine: Engine, user_id: str, source: str) -> list[GroupRow]:
     """The user's groups; '@no_group' when they are in no other."""
     with Session(engine) as session:
         ids = session.exec(
-            select(MembershipRow.group_id).where(MembershipRow.user_id == user_id)
+            select(MembershipRow.group_id).where(
+                MembershipRow.user_id == user_id, MembershipRow.source == source
+            )
         ).all()
         rows = [g for g in (session.get(GroupRow, gid) for gid in ids) if g is not None]
         if not rows:
@@ -346,9 +357,11 @@ def groups_of(engine: Engine, user_id: str) -> list[GroupRow]:
         return rows
 
 
-def list_groups(engine: Engine) -> list[GroupRow]:
+def list_groups(engine: Engine, source: str) -> list[GroupRow]:
+    """The built-in groups and those of the storage mode in use."""
     with Session(engine) as session:
-        return list(session.exec(select(GroupRow).order_by(col(GroupRow.display_name))).all())
+        query = select(GroupRow).where(or_(col(GroupRow.builtin), col(GroupRow.source) == source))
+        return list(session.exec(query.order_by(col(GroupRow.display_name))).all())
 
 
 def get_group(engine: Engine, group_id: str) -> GroupRow | None:
@@ -356,44 +369,47 @@ def get_group(engine: Engine, group_id: str) -> GroupRow | None:
         return session.get(GroupRow, group_id)
 
 
-def personal_contacts(engine: Engine, user_id: str) -> list[ContactRow]:
+def personal_contacts(engine: Engine, user_id: str, source: str) -> list[ContactRow]:
     with Session(engine) as session:
-        return list(session.exec(select(ContactRow).where(ContactRow.user_id == user_id)).all())
+        query = select(ContactRow).where(ContactRow.user_id == user_id, ContactRow.source == source)
+        return list(session.exec(query).all())
 
 
-def address_book(engine: Engine, user_id: str) -> list[dict[str, Any]]:
+def address_book(engine: Engine, user_id: str, source: str) -> list[dict[str, Any]]:
     """The user's effective address book (§13.2.4): the union of their groups' books
     and their personal entries; only personal entries can be removed by the user."""
     entries: dict[str, dict[str, Any]] = {}
 
-    def add(call_string: str, display_name: str, source: str, entry_id: str | None) -> None:
-        if call_string == user_id or (call_string in entries and source != "personal"):
+    def add(call_string: str, display_name: str, origin: str, entry_id: str | None) -> None:
+        if call_string == user_id or (call_string in entries and origin != "personal"):
             return
         entries[call_string] = {
             "id": entry_id,
             "call_string": call_string,
             "display_name": display_name,
-            "source": source,
-            "removable": source == "personal",
+            "source": origin,
+            "removable": origin == "personal",
         }
 
+    users = select(UserRow).where(UserRow.source == source)
     with Session(engine) as session:
-        for group in groups_of(engine, user_id):
+        for group in groups_of(engine, user_id, source):
             book = group.address_book or {}
             mode = book.get("mode", "no_one")
             members: list[UserRow] = []
             if mode == "all_users":
-                members = list(session.exec(select(UserRow)).all())
+                members = list(session.exec(users).all())
             elif mode == "groups":
                 ids = select(MembershipRow.user_id).where(
-                    col(MembershipRow.group_id).in_(book.get("groups", []))
+                    MembershipRow.source == source,
+                    col(MembershipRow.group_id).in_(book.get("groups", [])),
                 )
-                members = list(session.exec(select(UserRow).where(col(UserRow.user_id).in_(ids))))
+                members = list(session.exec(users.where(col(UserRow.user_id).in_(ids))))
             for member in members:
                 add(member.user_id, member.display_name or member.user_id, "group", None)
             for entry in book.get("entries", []):
                 add(entry["call_string"], entry["display_name"], "group", entry["id"])
-    for contact in personal_contacts(engine, user_id):
+    for contact in personal_contacts(engine, user_id, source):
         add(contact.call_string, contact.display_name, "personal", contact.entry_id)
     return sorted(entries.values(), key=lambda e: (e["display_name"] or "").lower())
 

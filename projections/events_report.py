@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.admins.model import ADMIN_TYPE, AdminAccount
 from domain.identity.login_attempts import UnknownLogin
+from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
 from projections.duck import DuckDBProjection
 from projections.engine import on
@@ -263,6 +264,28 @@ class EventsReport(DuckDBProjection):
                     },
                 ),
             )
+
+    # -- the LDAP directory (§16.1.1 connect / disconnect) ------------------------------
+
+    @on(DirectoryLink.Connected)
+    def directory_connected(self, seq: int, event: Any) -> None:
+        self._add(seq, event, _Row("connect", "server", event.url, {"url": event.url}))
+
+    @on(DirectoryLink.Disconnected)
+    def directory_disconnected(self, seq: int, event: Any) -> None:
+        self._add(
+            seq,
+            event,
+            _Row(
+                "disconnect",
+                "server",
+                event.url,
+                {
+                    "url": event.url,
+                    "error": event.error,
+                },
+            ),
+        )
 
     # -- administrators ----------------------------------------------------------------
 

@@ -39,7 +39,7 @@ def _row(system: QuorumSystem, group_id: str) -> GroupRow:
 @router.get("")
 def list_groups(_: Reader, system: System) -> dict[str, Any]:
     system.fresh("directory")
-    rows = directory.list_groups(system.sql_engine)
+    rows = directory.list_groups(system.sql_engine, system.users.source())
     return {"cnt": len(rows), "groups": [group_view(r) for r in rows]}
 
 
@@ -47,6 +47,17 @@ def list_groups(_: Reader, system: System) -> dict[str, Any]:
 def create_group(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
     with acting_as(principal.actor):
         group = system.groups.create(body)
+    return group_view(_row(system, group.group_id))
+
+
+@router.post("/import", status_code=201)
+def import_group(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+    """Import a directory group by its DN (LDAP mode, §13.3.2); its rights and
+    address book are then set here, its members come from the directory."""
+    if set(body) != {"dn"}:
+        raise invalid("dn", 'give {"dn": ...}', reason="required")
+    with acting_as(principal.actor):
+        group = system.storage.import_group(body["dn"])
     return group_view(_row(system, group.group_id))
 
 
@@ -81,7 +92,7 @@ def group_members(
 ) -> dict[str, Any]:
     _row(system, group_id)
     total, rows = directory.list_users(
-        system.sql_engine, {}, None, page, page_size, group_id=group_id
+        system.sql_engine, system.users.source(), {}, None, page, page_size, group_id=group_id
     )
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
@@ -97,7 +108,7 @@ def add_member(
     with acting_as(principal.actor):
         user = system.users.add_to_group(body["user_id"], group_id)
     system.fresh("directory")
-    row = directory.get_user(system.sql_engine, user.user_id)
+    row = directory.get_user(system.sql_engine, user.user_id, user.source)
     assert row is not None
     return user_view(system, row)
 

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
+from adapters.system import QuorumSystem
+from adapters.user_directory import BIND_PASSWORD
 from api.auth import Reader, System, Writer
 from domain.settings.model import ServerSettings
 from domain.settings.rules import SECTIONS
@@ -19,6 +21,8 @@ KEY_ROUTES = {"user-auth-key": "user_auth_key", "guest-auth-key": "guest_auth_ke
 
 def _section_view(settings: ServerSettings, section: str) -> dict[str, Any]:
     view = dict(settings.section(section))
+    if section == "ldap":
+        view["bind_password_set"] = settings.keys.get(BIND_PASSWORD) is not None
     if section == "main":
         view["user_auth_key_id"] = settings.keys.get("user_auth_key")
         view["guest_auth_key_id"] = settings.keys.get("guest_auth_key")
@@ -60,6 +64,14 @@ def edit_section(
 ) -> dict[str, Any]:
     _check_section(section)
     with acting_as(principal.actor):
+        if section == "user-storage":
+            return _switch_storage(system, patch)
+        if section == "ldap" and "bind_password" in patch:
+            patch = dict(patch)
+            password = patch.pop("bind_password")
+            if not isinstance(password, str) or not password:
+                raise invalid("bind_password", "must be a non-empty string")
+            system.set_secret(BIND_PASSWORD, password)
         settings, _changes = system.settings.edit(section, patch, _expected_version(if_match))
     response.headers["ETag"] = f'"{settings.version}"'
     return _section_view(settings, section)
@@ -82,3 +94,31 @@ def regenerate_connection_key(key: str, principal: Writer, system: System) -> di
     with acting_as(principal.actor):
         _, change = system.regenerate_secret(name)
     return {f"{name}_id": change["new"]}
+
+
+def _switch_storage(system: QuorumSystem, body: dict[str, Any]) -> dict[str, Any]:
+    """Registry <-> LDAP (§13.7, §13.8): `{"mode": ..., "import_users": bool}`; switching
+    to LDAP synchronises, switching back can import the directory's accounts."""
+    unknown = set(body) - {"mode", "import_users"}
+    if unknown:
+        raise invalid(sorted(unknown)[0], "unknown field; give mode and import_users")
+    import_users = body.get("import_users", False)
+    if not isinstance(import_users, bool):
+        raise invalid("import_users", "must be true or false")
+    if "mode" not in body:
+        raise invalid("mode", "is required", reason="required")
+    return system.storage.switch(body["mode"], import_users)
+
+
+@router.post("/ldap/sync")
+def sync_directory(principal: Writer, system: System) -> dict[str, Any]:
+    """Synchronise users and group memberships from the directory now (§13.8)."""
+    with acting_as(principal.actor):
+        return system.storage.sync().as_dict()
+
+
+@router.get("/ldap/groups")
+def browse_directory_groups(_: Reader, system: System, search: str | None = None) -> dict[str, Any]:
+    """The directory's groups, to pick those to import (§13.3.2)."""
+    groups = system.storage.directory_groups(search)
+    return {"cnt": len(groups), "groups": groups}

@@ -40,7 +40,7 @@ USERS_CSV = ViewerFormat(timezone="UTC", encoding="utf-8", delimiter=";")
 
 
 def user_view(system: QuorumSystem, row: UserRow) -> dict[str, Any]:
-    groups = directory.groups_of(system.sql_engine, row.user_id)
+    groups = directory.groups_of(system.sql_engine, row.user_id, row.source)
     return {
         "id": row.user_id,
         "uid": uid(row.user_id, system.config.server_name),
@@ -63,7 +63,7 @@ def user_view(system: QuorumSystem, row: UserRow) -> dict[str, Any]:
 
 def _row(system: QuorumSystem, user_id: str) -> UserRow:
     system.fresh("directory")
-    row = directory.get_user(system.sql_engine, user_id)
+    row = directory.get_user(system.sql_engine, user_id, system.users.source())
     if row is None:
         raise NotFound(f"no user {user_id!r}")
     return row
@@ -71,7 +71,7 @@ def _row(system: QuorumSystem, user_id: str) -> UserRow:
 
 def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
     row = _row(system, user_id)
-    groups = directory.groups_of(system.sql_engine, row.user_id)
+    groups = directory.groups_of(system.sql_engine, row.user_id, row.source)
     return {
         **user_view(system, row),
         "rights": effective_rights(g.rights for g in groups),
@@ -109,7 +109,14 @@ def list_users(
         "email": email,
     }
     total, rows = directory.list_users(
-        system.sql_engine, filters, search, page, page_size, sort_field, sort_order == 1
+        system.sql_engine,
+        system.users.source(),
+        filters,
+        search,
+        page,
+        page_size,
+        sort_field,
+        sort_order == 1,
     )
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
@@ -124,7 +131,7 @@ def create_user(body: dict[str, Any], principal: Writer, system: System) -> dict
 @router.get("/export", response_model=None)
 def export_users(_: Reader, system: System) -> Response:
     system.fresh("directory")
-    __, rows = directory.list_users(system.sql_engine, {}, None, 1, 10**9)
+    __, rows = directory.list_users(system.sql_engine, system.users.source(), {}, None, 1, 10**9)
     lines = []
     for row in rows:
         view = user_view(system, row)
@@ -191,7 +198,7 @@ def change_app_settings(
 def get_address_book(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
     may_read_user(principal, user_id)
     row = _row(system, user_id)
-    entries = directory.address_book(system.sql_engine, row.user_id)
+    entries = directory.address_book(system.sql_engine, row.user_id, row.source)
     return {"cnt": len(entries), "list": entries}
 
 

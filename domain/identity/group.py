@@ -37,6 +37,8 @@ class Group(AuditedAggregate):
     builtin: bool
     source: str = "registry"
     """'registry', or 'ldap' for groups imported from the directory."""
+    directory_dn: str | None = None
+    """The normalised DN of an imported directory group."""
     app_settings: dict[str, Any] = field(default_factory=dict, init=False)
     """Bandwidth limits for members (§13.3.6)."""
     address_book: dict[str, Any] = field(default_factory=empty_address_book, init=False)
@@ -50,6 +52,7 @@ class Group(AuditedAggregate):
         rights: dict[str, bool]
         builtin: bool
         source: str
+        directory_dn: str | None
 
     class Edited(AuditedAggregate.Event):
         changes: list[Change]

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.identity.call_strings import check_call_string
 from domain.identity.group import ADDRESS_BOOK_MODES, BUILTIN, Group
 from domain.identity.rights import check_bandwidth, check_rights, effective_rights
+from domain.settings.service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, invalid
 
@@ -56,8 +57,13 @@ def check_address_book(value: Any, known_group: Any) -> dict[str, Any]:
 
 
 class GroupsService:
-    def __init__(self, store: QuorumStore) -> None:
+    def __init__(self, store: QuorumStore, settings: SettingsService) -> None:
         self.store = store
+        self.settings = settings
+
+    def mode(self) -> str:
+        mode: str = self.settings.get().section("user-storage")["mode"]
+        return mode
 
     def ensure_builtins(self) -> None:
         for group_id in BUILTIN:
@@ -78,6 +84,8 @@ class GroupsService:
         return group
 
     def create(self, body: dict[str, Any]) -> Group:
+        if self.mode() == "ldap":
+            raise Conflict("in LDAP mode groups are imported from the directory (§13.3.2)")
         unknown = set(body) - set(GROUP_FIELDS)
         if unknown:
             raise InvalidInput.of(
@@ -108,6 +116,8 @@ class GroupsService:
                 name = check_display_name(body["display_name"])
                 if group.builtin and name != group.display_name:
                     raise Conflict(f"the built-in group {group_id} cannot be renamed")
+                if group.source == "ldap" and name != group.display_name:
+                    raise Conflict("an imported group keeps its directory name")
                 values["display_name"] = name
             if "rights" in body:
                 values["rights"] = {**group.rights, **check_rights(body["rights"])}

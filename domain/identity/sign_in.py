@@ -8,13 +8,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.identity.directory_port import DirectorySignInRefused, DirectoryUnavailable
 from domain.identity.groups_service import GroupsService
 from domain.identity.lockout import LockoutPolicy, count_failure, lock_until
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.rights import rights_bits
+from domain.identity.storage import UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
 from domain.identity.zones import check_sign_in_allowed
+from domain.settings.model import ServerSettings
 from domain.settings.service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
@@ -61,6 +64,8 @@ class SignInService:
         self.settings = settings
         self.groups = groups
         self.users = users
+        self.storage: UserStorageService | None = None
+        """Set when LDAP mode is available (the composition root wires it)."""
         # Attempts on one account are recorded one at a time in this process, so a
         # burst does not spin on optimistic-concurrency retries.
         self._account_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -69,12 +74,15 @@ class SignInService:
         self, login: str, password: str, ip: str | None, method: str = "login_password"
     ) -> UserSession:
         settings = self.settings.get()
+        zones = settings.section("auth-zones")["zones"]
+        if self.users.source() == "ldap":
+            return self._sign_in_with_directory(login, password, ip, method, settings)
         user = self.users.find(login)
         if user is None:
             self._record_unknown(login, method)
             raise Unauthorized(WRONG_CREDENTIALS)
         try:
-            zone = check_sign_in_allowed(ip, method, settings.section("auth-zones")["zones"])
+            zone = check_sign_in_allowed(ip, method, zones)
         except Forbidden:
             self._record_refusal(login, user.user_id, "zone", method)
             raise
@@ -82,6 +90,33 @@ class SignInService:
         password_ok = user.password_hash is not None and self.hasher.verify(
             user.password_hash, password
         )
+        policy = LockoutPolicy.from_settings(settings.section("lockout"))
+        with self._account_locks[user.user_id]:
+            return self._decide(login, user.user_id, password_ok, policy, zone, method)
+
+    def _sign_in_with_directory(
+        self, login: str, password: str, ip: str | None, method: str, settings: ServerSettings
+    ) -> UserSession:
+        """LDAP mode: the directory checks the password (a bind, §13.8); lockout, zones
+        and sessions stay ours (§13.10.2 applies in both modes)."""
+        assert self.storage is not None, "LDAP mode needs the user storage service"
+        zone = check_sign_in_allowed(ip, method, settings.section("auth-zones")["zones"])
+        directory = self.storage.directory()
+        password_ok = True
+        try:
+            account = directory.authenticate(login, password)
+        except DirectorySignInRefused as refused:
+            if refused.reason == "unknown_login" or self.users.find(login) is None:
+                self._record_unknown(login, method)
+                raise Unauthorized(WRONG_CREDENTIALS) from None
+            password_ok = False
+        except DirectoryUnavailable as e:
+            self.storage.record_connection(directory.url, error=str(e))
+            raise
+        else:
+            self.storage.record_connection(directory.url)
+            self.storage.apply_account(account)
+        user = self.users.get(login)
         policy = LockoutPolicy.from_settings(settings.section("lockout"))
         with self._account_locks[user.user_id]:
             return self._decide(login, user.user_id, password_ok, policy, zone, method)

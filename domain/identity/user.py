@@ -132,8 +132,10 @@ class User(AuditedAggregate):
         pass
 
     @staticmethod
-    def create_id(user_id: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"/quorum/users/{user_id.lower()}")
+    def create_id(user_id: str, source: str = "registry") -> UUID:
+        """Registry and LDAP accounts are separate: switching modes keeps each (§13.7)."""
+        prefix = "/quorum/users" if source == "registry" else f"/quorum/users/{source}"
+        return uuid5(NAMESPACE_URL, f"{prefix}/{user_id.lower()}")
 
     @property
     def failure_count(self) -> FailureCount:

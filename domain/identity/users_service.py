@@ -20,6 +20,7 @@ from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import (
     AlreadyExists,
+    Conflict,
     FieldProblem,
     InvalidInput,
     NotFound,
@@ -46,11 +47,23 @@ class UsersService:
         self.settings = settings
         self.groups = groups
 
-    def find(self, user_id: str) -> User | None:
+    def source(self) -> str:
+        """Whose accounts are in use: 'registry' or 'ldap' (the user storage mode)."""
+        mode: str = self.settings.get().section("user-storage")["mode"]
+        return mode
+
+    def find(self, user_id: str, source: str | None = None) -> User | None:
         if not isinstance(user_id, str) or not user_id:
             return None
-        user = find(self.store, User.create_id(user_id), User)
+        user = find(self.store, User.create_id(user_id, source or self.source()), User)
         return None if user is None or user.deleted else user
+
+    def _registry_only(self) -> None:
+        if self.source() != "registry":
+            raise Conflict(
+                "in LDAP mode accounts are managed in the directory (§13.8); "
+                "switch to Registry mode to edit them here"
+            )
 
     def get(self, user_id: str) -> User:
         user = self.find(user_id)
@@ -59,6 +72,7 @@ class UsersService:
         return user
 
     def create(self, body: dict[str, Any]) -> User:
+        self._registry_only()
         _refuse_unknown(body, ("id", *EDITABLE))
         user_id = check_user_id(body.get("id"))
         profile = self._profile(body)
@@ -88,6 +102,7 @@ class UsersService:
         return user
 
     def edit(self, user_id: str, body: dict[str, Any], by_user: bool = False) -> User:
+        self._registry_only()
         _refuse_unknown(body, SELF_EDITABLE if by_user else EDITABLE)
         if "id" in body:
             raise invalid("id", "a user ID cannot be changed")
@@ -111,10 +126,12 @@ class UsersService:
         return with_retries(attempt)
 
     def add_to_group(self, user_id: str, group_id: str) -> User:
+        self._registry_only()
         self.groups.get(group_id)
         return self._change(user_id, lambda u: u.set_groups(sorted({*u.group_ids, group_id})))
 
     def remove_from_group(self, user_id: str, group_id: str) -> User:
+        self._registry_only()
         self.groups.get(group_id)
 
         def change(user: User) -> bool:
@@ -125,6 +142,7 @@ class UsersService:
         return self._change(user_id, change)
 
     def delete(self, user_id: str) -> None:
+        self._registry_only()
         self._change(user_id, lambda u: u.delete() is None)
 
     def disconnect(self, user_id: str) -> list[str]:

@@ -80,7 +80,8 @@ class ServerSettings(AuditedAggregate):
         section = SECTIONS[section_name]
         current = self.section(section_name)
         proposed = {**current, **_validated(section, patch)}
-        problem = section.cross_check(proposed)
+        others = {name: self.section(name) for name in SECTIONS}
+        problem = section.cross_check(proposed, others)
         if problem:
             raise InvalidInput.of([FieldProblem(problem[0], "invalid", problem[1])])
         changes = [

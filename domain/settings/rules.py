@@ -128,14 +128,16 @@ class Section:
     defaults: dict[str, Any]
     rules: dict[str, Rule]
 
-    def cross_check(self, values: dict[str, Any]) -> tuple[str, str] | None:
-        """A problem spanning several fields, as (field, message), or None."""
+    def cross_check(
+        self, values: dict[str, Any], others: dict[str, dict[str, Any]]
+    ) -> tuple[str, str] | None:
+        """A problem spanning several fields or sections, as (field, message), or None."""
         if self.name == "main":
             try:
                 _check_order(values["client_min_version"], values["client_preferred_version"])
             except ValueError as e:
                 return "client_preferred_version", str(e)
-        if self.name == "auth-zones":
+        if self.name == "auth-zones" and others["user-storage"]["mode"] != "ldap":
             for zone in values["zones"].values():
                 if set(zone["methods"]) & set(SSO_METHODS):
                     return "zones", "NTLM, Kerberos and AD FS need the LDAP user storage mode"
@@ -229,4 +231,92 @@ AUTH_ZONES = Section(
     rules={"zones": check_zones},
 )
 
-SECTIONS = {s.name: s for s in (MAIN, SECURITY, PASSWORD_POLICY, LOCKOUT, AUTH_ZONES)}
+LDAP_SERVER_TYPES = ("active_directory", "openldap", "389ds", "custom")
+LDAP_ATTRIBUTE_KEYS = (
+    "login",
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+    "member_of",
+    "group_member",
+    "group_name",
+    "user_object_class",
+    "group_object_class",
+    "user_filter",
+    "group_filter",
+)
+
+
+def one_of(*choices: str) -> Rule:
+    def rule(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return str(value)
+
+    return rule
+
+
+def text(max_length: int, optional: bool = False) -> Rule:
+    def rule(value: Any) -> str | None:
+        if optional and (value is None or value == ""):
+            return None
+        if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+            raise ValueError(f"must be a non-empty string of at most {max_length} characters")
+        return value.strip()
+
+    return rule
+
+
+def ldap_attributes(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ValueError("must be an object of attribute overrides")
+    for key, name in value.items():
+        if key not in LDAP_ATTRIBUTE_KEYS:
+            raise ValueError(f"unknown attribute key {key!r}")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{key} must be a non-empty string")
+    return dict(value)
+
+
+USER_STORAGE = Section(
+    name="user-storage",
+    defaults={"mode": "registry"},
+    rules={"mode": one_of("registry", "ldap")},
+)
+
+LDAP = Section(
+    name="ldap",
+    defaults={
+        "server_type": "active_directory",
+        "host": None,
+        "port": 389,
+        "use_ssl": False,
+        "verify_certificate": True,
+        "bind_dn": None,
+        "base_dn": None,
+        "allowed_group_dn": None,
+        "trust_enabled": True,
+        "attributes": {},
+        "ca_certificate_file": None,
+        "sync_interval_minutes": 60,
+    },
+    rules={
+        "server_type": one_of(*LDAP_SERVER_TYPES),
+        "host": text(255),
+        "port": whole_number(1, 65535),
+        "use_ssl": boolean,
+        "verify_certificate": boolean,
+        "bind_dn": text(1024),
+        "base_dn": text(1024),
+        "allowed_group_dn": text(1024, optional=True),
+        "trust_enabled": boolean,
+        "attributes": ldap_attributes,
+        "ca_certificate_file": text(4096, optional=True),
+        "sync_interval_minutes": whole_number(1, 60 * 24 * 7),
+    },
+)
+
+SECTIONS = {
+    s.name: s for s in (MAIN, SECURITY, PASSWORD_POLICY, LOCKOUT, AUTH_ZONES, USER_STORAGE, LDAP)
+}

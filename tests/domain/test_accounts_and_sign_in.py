@@ -45,7 +45,7 @@ class Clock:
 def identity() -> Iterator[Identity]:
     store = QuorumStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     settings = SettingsService(store)
-    groups = GroupsService(store)
+    groups = GroupsService(store, settings)
     groups.ensure_builtins()
     users = UsersService(store, PlainHasher(), settings, groups)
     yield Identity(
