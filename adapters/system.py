@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from eventsourcing.persistence import IntegrityError
 
@@ -18,11 +18,14 @@ from adapters.keystore import KeyStore, new_secret
 from adapters.passwords import Argon2Hasher
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
+from domain.admins.model import AdminAccount
 from domain.admins.service import AdminService
 from domain.identity.aliases_service import AliasesService
+from domain.identity.group import Group
 from domain.identity.groups_service import GroupsService
 from domain.identity.sign_in import SignInService
-from domain.identity.storage import UserStorageService
+from domain.identity.storage import DirectoryLink, UserStorageService
+from domain.identity.user import User
 from domain.identity.users_service import UsersService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
@@ -36,13 +39,28 @@ from projections.engine import Projection, ProjectionRunner
 from projections.events_report import EventsReport
 from projections.sql import make_engine
 
+SNAPSHOT_EVERY = 50
+
+
+class SnapshottingStore(QuorumStore):
+    """Long-lived aggregates (a user signs in every day) load from a snapshot plus the
+    events after it, instead of their whole history."""
+
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        User: SNAPSHOT_EVERY,
+        AdminAccount: SNAPSHOT_EVERY,
+        ServerSettings: SNAPSHOT_EVERY,
+        Group: SNAPSHOT_EVERY,
+        DirectoryLink: SNAPSHOT_EVERY,
+    }
+
 
 class QuorumSystem:
     def __init__(self, config: Config, nats_url: str, *, with_reports: bool = True) -> None:
         self.config = config
         self.started_at = datetime.now(UTC)
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = QuorumStore(
+        self.store = SnapshottingStore(
             env={"PERSISTENCE_MODULE": "adapters.jetstream", "QUORUM_NATS_URL": nats_url}
         )
         self.keystore = KeyStore(config.data_dir)

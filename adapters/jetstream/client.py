@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import nats
 from nats.aio.client import Client
@@ -77,6 +80,26 @@ EVENTS = StreamSpec(EVENTS_STREAM, [f"{EVENTS_PREFIX}.>"])
 SNAPSHOTS = StreamSpec(SNAPSHOTS_STREAM, [f"{SNAPSHOTS_PREFIX}.>"], keep_last_per_subject=True)
 
 
+class Positions:
+    """(stream, originator ID, version) -> stream sequence, for the latest entries."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._entries: OrderedDict[tuple[str, Any, int], int] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def put(self, key: tuple[str, Any, int], seq: int) -> None:
+        with self._lock:
+            self._entries[key] = seq
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def get(self, key: tuple[str, Any, int]) -> int | None:
+        with self._lock:
+            return self._entries.get(key)
+
+
 class JetStreamClient:
     """A NATS connection plus the event-store operations on it."""
 
@@ -84,6 +107,7 @@ class JetStreamClient:
         self._servers = list(servers)
         self._replicas = replicas
         self._nc: Client | None = None
+        self.positions = Positions()
 
     @property
     def nc(self) -> Client:

@@ -56,7 +56,9 @@ class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
 
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose == "snapshots":
-            return JetStreamAggregateRecorder(self.client, SNAPSHOTS.name, SNAPSHOTS_PREFIX)
+            return JetStreamAggregateRecorder(
+                self.client, SNAPSHOTS.name, SNAPSHOTS_PREFIX, snapshots_of=EVENTS.name
+            )
         return JetStreamAggregateRecorder(self.client, EVENTS.name, EVENTS_PREFIX)
 
     def application_recorder(self) -> ApplicationRecorder:

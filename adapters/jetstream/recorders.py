@@ -58,10 +58,19 @@ class Head:
 
 
 class JetStreamAggregateRecorder(AggregateRecorder):
-    def __init__(self, client: JetStreamClient, stream: str, subject_prefix: str) -> None:
+    def __init__(
+        self,
+        client: JetStreamClient,
+        stream: str,
+        subject_prefix: str,
+        snapshots_of: str | None = None,
+    ) -> None:
         self.client = client
         self.stream = stream
         self.prefix = subject_prefix
+        self.snapshots_of = snapshots_of
+        """For a snapshot recorder: the events stream whose positions snapshots carry,
+        so that loading an aggregate reads only the events after its snapshot."""
         self._heads: OrderedDict[UUID | str, Head] = OrderedDict()
         self._heads_lock = threading.Lock()
 
@@ -108,6 +117,12 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         for event in stored_events:
             header = EventHeader(event.originator_id, event.originator_version, event.topic)
             headers = {subjects.H_EVENT: header.encode()}
+            if self.snapshots_of is not None:
+                seq = self.client.positions.get(
+                    (self.snapshots_of, event.originator_id, event.originator_version)
+                )
+                if seq is not None:
+                    headers[subjects.H_EVENT_SEQ] = str(seq)
             # Only the first message per aggregate in a batch can be checked.
             seq = expected.pop(event.originator_id, None)
             if seq is not None:
@@ -131,6 +146,7 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             return self._heads.get(originator_id)
 
     def _set_head(self, originator_id: UUID | str, head: Head) -> None:
+        self.client.positions.put((self.stream, originator_id, head.version), head.seq)
         with self._heads_lock:
             current = self._heads.get(originator_id)
             if current is None or head.seq >= current.seq:
@@ -163,9 +179,19 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
-        messages = self._read_aggregate(originator_id)
+        start = 1
+        if gt is not None:
+            known = self.client.positions.get((self.stream, originator_id, gt))
+            start = known + 1 if known is not None else 1
+        messages = self._read_aggregate(originator_id, start)
         if messages:
             self._set_head(originator_id, _head_of(messages[-1]))
+        if self.snapshots_of is not None:
+            for message in messages:
+                seq = message.headers.get(subjects.H_EVENT_SEQ)
+                if seq is not None:
+                    version = _head_of(message).version
+                    self.client.positions.put((self.snapshots_of, originator_id, version), int(seq))
         events = [_stored_event(m) for m in messages]
         events = [
             e
@@ -177,10 +203,9 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             events.reverse()
         return events[:limit] if limit is not None else events
 
-    def _read_aggregate(self, originator_id: UUID | str) -> list[StoredMessage]:
+    def _read_aggregate(self, originator_id: UUID | str, start: int = 1) -> list[StoredMessage]:
         subject_filter = subjects.originator_filter(self.prefix, originator_id)
         messages: list[StoredMessage] = []
-        start = 1
         while True:
             page, pending = self._call(
                 self.client.direct_get_batch(self.stream, start, READ_PAGE, subject_filter)

@@ -21,6 +21,8 @@ SNAPSHOTS_PREFIX = "quorum.snap"
 # "<version> <uuid|str> <topic> <originator_id>". One header, not four, because
 # nats-py spends most of a read parsing headers (docs/perf.md).
 H_EVENT = "Quorum-Event"
+# On a snapshot: the events-stream sequence of the event it was taken at.
+H_EVENT_SEQ = "Quorum-Event-Seq"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 

@@ -182,3 +182,49 @@ def test_snapshots_stream_keeps_only_the_last_per_aggregate(nats_url: str) -> No
     assert [e.originator_version for e in snapshots.select_events(aggregate)] == [9]
     assert run_sync(client.last_sequence(SNAPSHOTS.name)) == 2
     run_sync(client.close())
+
+
+def test_an_aggregate_loads_from_its_snapshot_and_reads_only_later_events(
+    nats_url: str,
+) -> None:
+    """With a snapshot at version 60 of 70, loading reads 10 events, in any process."""
+    from dataclasses import dataclass
+    from typing import Any, ClassVar
+
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    @dataclass
+    class Counter(Aggregate):
+        count: int = 0
+
+        @event("Counted")
+        def up(self) -> None:
+            self.count += 1
+
+    class Counters(Application[Any]):
+        snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Counter: 30}
+
+    fresh_client(nats_url)
+    env = {"PERSISTENCE_MODULE": "adapters.jetstream", "QUORUM_NATS_URL": nats_url}
+    writer = Counters(env=env)
+    counter = Counter()
+    for _ in range(69):
+        counter.up()
+        writer.save(counter)
+    reader = Counters(env=env)  # another process: nothing cached
+    assert reader.repository.get(counter.id).count == 69
+    events_recorder = reader.events.recorder
+    read: list[int] = []
+    original = events_recorder._read_aggregate  # type: ignore[attr-defined]
+
+    def counting(originator_id: Any, start: int = 1) -> Any:
+        messages = original(originator_id, start)
+        read.append(len(messages))
+        return messages
+
+    events_recorder._read_aggregate = counting  # type: ignore[attr-defined]
+    assert reader.repository.get(counter.id).count == 69
+    assert read == [10]  # versions 61..70, not all 70
+    writer.close()
+    reader.close()
