@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +27,7 @@ REFRESH_VALIDITY = timedelta(days=7)
 REFRESHED_ACCESS_VALIDITY = timedelta(hours=24)
 """A refresh_token grant gives 24 h of access and no new refresh token (§15.1)."""
 WRONG_CREDENTIALS = "wrong user ID or password"
+LOCK_STRIPES = 256
 
 
 class AccountLocked(DomainError):
@@ -67,8 +67,8 @@ class SignInService:
         self.storage: UserStorageService | None = None
         """Set when LDAP mode is available (the composition root wires it)."""
         # Attempts on one account are recorded one at a time in this process, so a
-        # burst does not spin on optimistic-concurrency retries.
-        self._account_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # burst does not spin on optimistic-concurrency retries (striped: bounded memory).
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def sign_in(
         self, login: str, password: str, ip: str | None, method: str = "login_password"
@@ -91,8 +91,11 @@ class SignInService:
             user.password_hash, password
         )
         policy = LockoutPolicy.from_settings(settings.section("lockout"))
-        with self._account_locks[user.user_id]:
+        with self._account_lock(user.user_id):
             return self._decide(login, user.user_id, password_ok, policy, zone, method)
+
+    def _account_lock(self, user_id: str) -> threading.Lock:
+        return self._locks[hash(user_id) % LOCK_STRIPES]
 
     def _sign_in_with_directory(
         self, login: str, password: str, ip: str | None, method: str, settings: ServerSettings
@@ -118,7 +121,7 @@ class SignInService:
             self.storage.apply_account(account)
         user = self.users.get(login)
         policy = LockoutPolicy.from_settings(settings.section("lockout"))
-        with self._account_locks[user.user_id]:
+        with self._account_lock(user.user_id):
             return self._decide(login, user.user_id, password_ok, policy, zone, method)
 
     def _decide(
@@ -216,7 +219,7 @@ class SignInService:
             user.record_failure(login, reason, method, user.failure_count)
             self.store.save(user)
 
-        with self._account_locks[user_id]:
+        with self._account_lock(user_id):
             with_retries(attempt)
 
     def _record_unknown(self, login: str, method: str) -> None:
