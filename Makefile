@@ -54,6 +54,7 @@ test: system-deps lint typecheck
 bench: install
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.catchup
+	$(BIN)/python -m bench.login
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -40,6 +40,7 @@ from projections.events_report import EventsReport
 from projections.sql import make_engine
 
 SNAPSHOT_EVERY = 50
+AGGREGATE_CACHE_SIZE = 10_000
 
 
 class SnapshottingStore(QuorumStore):
@@ -61,7 +62,14 @@ class QuorumSystem:
         self.started_at = datetime.now(UTC)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = SnapshottingStore(
-            env={"PERSISTENCE_MODULE": "adapters.jetstream", "QUORUM_NATS_URL": nats_url}
+            env={
+                "PERSISTENCE_MODULE": "adapters.jetstream",
+                "QUORUM_NATS_URL": nats_url,
+                # Cached aggregates are brought up to date with the events after their
+                # version (one cheap read), not rebuilt (settings are read per request).
+                "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
+                "AGGREGATE_CACHE_FASTFORWARD": "y",
+            }
         )
         self.keystore = KeyStore(config.data_dir)
         self.tokens = TokenIssuer(self.keystore)
