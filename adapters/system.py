@@ -11,6 +11,7 @@ from typing import Any, ClassVar, cast
 
 from eventsourcing.persistence import IntegrityError
 
+from adapters.conference_jobs import ConferenceJobs
 from adapters.config import Config
 from adapters.directory_sync import DirectorySyncer
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
@@ -20,6 +21,9 @@ from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
 from domain.admins.model import AdminAccount
 from domain.admins.service import AdminService
+from domain.conferencing.conference import Conference
+from domain.conferencing.service import ConferencesService
+from domain.conferencing.templates_service import TemplatesService
 from domain.identity.aliases_service import AliasesService
 from domain.identity.group import Group
 from domain.identity.groups_service import GroupsService
@@ -31,7 +35,9 @@ from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
+from projections import conferences as conferences_view
 from projections.admins_directory import AdminsDirectory
+from projections.conferences import ConferencesView
 from projections.config_changes import ConfigChangesReport
 from projections.directory import Directory
 from projections.duck import ReportsDatabase
@@ -51,6 +57,7 @@ class SnapshottingStore(QuorumStore):
         User: SNAPSHOT_EVERY,
         AdminAccount: SNAPSHOT_EVERY,
         ServerSettings: SNAPSHOT_EVERY,
+        Conference: SNAPSHOT_EVERY,
         Group: SNAPSHOT_EVERY,
         DirectoryLink: SNAPSHOT_EVERY,
     }
@@ -86,17 +93,33 @@ class QuorumSystem:
         )
         self.sign_in.storage = self.storage
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
+        self.conferences = ConferencesService(
+            self.store, user_exists=lambda user_id: self.users.find(user_id) is not None
+        )
+        self.templates = TemplatesService(self.store, self.conferences)
 
         self.sql_engine = make_engine(config.database_url)
         self.admins_directory = AdminsDirectory(self.sql_engine)
         self.directory = Directory(self.sql_engine)
-        projections: list[Projection] = [self.admins_directory, self.directory]
+        self.conferences_view = ConferencesView(self.sql_engine)
+        projections: list[Projection] = [
+            self.admins_directory,
+            self.directory,
+            self.conferences_view,
+        ]
         # DuckDB allows one writing process per file: only the server opens the reports.
         self.reports: ReportsDatabase | None = None
         if with_reports:
             self.reports = ReportsDatabase(config.reports_path)
             projections.append(ConfigChangesReport(self.reports))
             projections.append(EventsReport(self.reports))
+        engine = self.sql_engine
+        self.conference_jobs = ConferenceJobs(
+            self.conferences,
+            self.settings,
+            candidates=lambda: [r.shown_cid for r in conferences_view.scheduled(engine)],
+            all_cids=lambda: [r.shown_cid for r in conferences_view.all_conferences(engine)],
+        )
         self.runners = {
             p.name: ProjectionRunner(self.recorder, self.store.mapper, p) for p in projections
         }
@@ -168,6 +191,7 @@ class QuorumSystem:
 
     def close(self) -> None:
         self.directory_sync.stop()
+        self.conference_jobs.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None

@@ -6,7 +6,18 @@ from fastapi import FastAPI
 
 from adapters.system import QuorumSystem
 from api import errors
-from api.routes import admin, aliases, groups, oauth, reports, server, settings, users
+from api.routes import (
+    admin,
+    aliases,
+    conferences,
+    groups,
+    oauth,
+    reports,
+    server,
+    settings,
+    templates,
+    users,
+)
 
 VERSION = "0.1.0"
 PREFIX = "/api/v4"
@@ -20,6 +31,17 @@ def create_app(system: QuorumSystem) -> FastAPI:
     )
     app.state.system = system
     errors.install(app)
-    for module in (server, admin, settings, users, groups, aliases, oauth, reports):
+    for module in (
+        server,
+        admin,
+        settings,
+        users,
+        groups,
+        aliases,
+        conferences,
+        templates,
+        oauth,
+        reports,
+    ):
         app.include_router(module.router, prefix=PREFIX)
     return app

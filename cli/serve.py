@@ -44,6 +44,7 @@ def run_server(args: argparse.Namespace) -> int:
         system.prepare()
         system.start_projections()
         system.directory_sync.start()
+        system.conference_jobs.start()
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
         control = ControlService(system, control_subject)
         control.start()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.conferencing.conference import Conference
 from domain.identity.group import Group
 from domain.identity.user import User
 from domain.settings.model import ServerSettings
@@ -153,6 +154,34 @@ class ConfigChangesReport(DuckDBProjection):
         group_id = self.recall(str(event.originator_id)) or str(event.originator_id)
         change = {"parameter": "id", "previous": group_id, "new": None}
         self._row(seq, event, "delete", "group", group_id, [change])
+
+    # -- conferences (§16.4: create, edit, delete with each parameter) -------------------
+
+    @on(Conference.Created)
+    def conference_created(self, seq: int, event: Any) -> None:
+        self.remember(str(event.originator_id), event.cid)
+        values = {"id": event.cid, **event.parameters}
+        changes = [{"parameter": k, "previous": None, "new": v} for k, v in values.items()]
+        self._row(seq, event, "create", "conference", event.cid, changes)
+
+    @on(Conference.Edited)
+    def conference_edited(self, seq: int, event: Any) -> None:
+        identity = {"parameter": "id", "previous": event.cid, "new": event.cid}
+        self._row(seq, event, "edit", "conference", event.cid, [identity, *event.changes])
+
+    @on(Conference.CidChanged, Conference.PinChanged)
+    def conference_key_changed(self, seq: int, event: Any) -> None:
+        cid = self.recall(str(event.originator_id)) or str(event.originator_id)
+        parameter = "id" if isinstance(event, Conference.CidChanged) else "pin"
+        if parameter == "id":
+            self.remember(str(event.originator_id), event.new)
+        change = {"parameter": parameter, "previous": event.previous, "new": event.new}
+        self._row(seq, event, "edit", "conference", cid, [change])
+
+    @on(Conference.Deleted)
+    def conference_deleted(self, seq: int, event: Any) -> None:
+        change = {"parameter": "id", "previous": event.cid, "new": None}
+        self._row(seq, event, "delete", "conference", event.cid, [change])
 
 
 def query(

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from domain.conferencing import auto_delete
 from domain.identity.zones import DEFAULT_ZONES, SSO_METHODS, check_zones
 from domain.shared.validation import Rule
 

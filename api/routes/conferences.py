@@ -1,0 +1,194 @@
+"""Conferences (guide §14, API.md `conferences`): CRUD, run and stop, PIN, lock,
+layout, invitations and webinar registrations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from adapters.system import QuorumSystem
+from api.auth import Reader, System, Writer, client_ip
+from api.routes.settings import _expected_version
+from domain.shared.actor import Actor, acting_as
+from domain.shared.errors import NotFound, invalid
+from projections import conferences as view
+from projections.report_query import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/conferences", tags=["conferences"])
+
+
+def _shown(system: QuorumSystem, cid: str, response: Response | None = None) -> dict[str, Any]:
+    system.fresh("conferences")
+    row = view.get_conference(system.sql_engine, cid)
+    if row is None:
+        raise NotFound(f"no conference {cid!r}")
+    if response is not None:
+        response.headers["ETag"] = f'"{row.version}"'
+    return view.details(row)
+
+
+@router.get("")
+def list_conferences(
+    _: Reader,
+    system: System,
+    topic: str | None = None,
+    owner: str | None = None,
+    participant: str | None = None,
+    state: str | None = None,
+    access: str | None = None,
+    mode: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    sort_field: str = "created_at",
+    sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
+) -> dict[str, Any]:
+    """Ongoing conferences first, then by the chosen order (§14.1)."""
+    if sort_field not in view.SORTABLE:
+        raise invalid("sort_field", f"sort by one of {', '.join(view.SORTABLE)}")
+    system.fresh("conferences")
+    filters = {
+        "topic": topic,
+        "owner": owner,
+        "participant": participant,
+        "state": state,
+        "access": access,
+        "mode": mode,
+    }
+    total, rows = view.list_conferences(
+        system.sql_engine, filters, page, page_size, sort_field, sort_order == 1
+    )
+    return {"cnt": total, "conferences": [view.details(r) for r in rows]}
+
+
+@router.post("", status_code=201)
+def create_conference(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        conference = system.conferences.create(body)
+    return _shown(system, conference.cid)
+
+
+@router.get("/{cid}")
+def get_conference(cid: str, response: Response, _: Reader, system: System) -> dict[str, Any]:
+    return _shown(system, cid, response)
+
+
+@router.patch("/{cid}")
+def edit_conference(
+    cid: str,
+    body: dict[str, Any],
+    response: Response,
+    principal: Writer,
+    system: System,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Refused (409) while running: then only PIN, lock, layout and ID change (§14.3)."""
+    with acting_as(principal.actor):
+        conference, _ = system.conferences.edit(cid, body, _expected_version(if_match))
+    return _shown(system, conference.cid, response)
+
+
+@router.delete("/{cid}", status_code=204)
+def delete_conference(cid: str, principal: Writer, system: System) -> None:
+    with acting_as(principal.actor):
+        system.conferences.delete(cid)
+
+
+@router.post("/{cid}/run")
+def run_conference(cid: str, principal: Writer, system: System) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        session_id = system.conferences.run(cid, "admin")
+    return {**_shown(system, cid), "session_id": session_id}
+
+
+@router.post("/{cid}/stop")
+def stop_conference(cid: str, principal: Writer, system: System) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        system.conferences.stop(cid, "admin")
+    return _shown(system, cid)
+
+
+@router.put("/{cid}/id")
+def change_conference_id(
+    cid: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    """A new CID, before the start or while running (§3.4)."""
+    new_cid = body.get("id")
+    if set(body) != {"id"} or not isinstance(new_cid, str):
+        raise invalid("id", 'give {"id": "new-cid"}', reason="required")
+    with acting_as(principal.actor):
+        conference = system.conferences.change_cid(cid, new_cid)
+    return _shown(system, conference.cid)
+
+
+@router.put("/{cid}/pin")
+def change_pin(cid: str, body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+    """`{"pin": "123456"}`, `{"pin": true}` to generate one, `{"pin": null}` to remove it."""
+    if set(body) != {"pin"}:
+        raise invalid("pin", 'give {"pin": ...}', reason="required")
+    with acting_as(principal.actor):
+        system.conferences.set_pin(cid, body["pin"])
+    return _shown(system, cid)
+
+
+@router.put("/{cid}/lock")
+def change_lock(
+    cid: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    """Only a running conference is locked; it unlocks when its session ends (§14.3.1)."""
+    if set(body) != {"locked"} or not isinstance(body["locked"], bool):
+        raise invalid("locked", 'give {"locked": true|false}')
+    with acting_as(principal.actor):
+        system.conferences.set_lock(cid, body["locked"])
+    return _shown(system, cid)
+
+
+@router.put("/{cid}/layout")
+def change_layout(
+    cid: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    with acting_as(principal.actor):
+        system.conferences.set_layout(cid, body.get("layout"))
+    return _shown(system, cid)
+
+
+@router.get("/{cid}/invitations")
+def list_invitations(cid: str, _: Reader, system: System) -> dict[str, Any]:
+    invitations = _shown(system, cid).get("invitations", [])
+    return {"cnt": len(invitations), "list": invitations}
+
+
+@router.post("/{cid}/invitations", status_code=201)
+def add_invitations(
+    cid: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`."""
+    entries = body.get("invitations")
+    if not isinstance(entries, list):
+        raise invalid("invitations", "must be a list", reason="required")
+    with acting_as(principal.actor):
+        added = system.conferences.invite(cid, entries)
+    return {"cnt": len(added), "list": added}
+
+
+@router.delete("/{cid}/invitations/{invitation_id}", status_code=204)
+def remove_invitation(cid: str, invitation_id: str, principal: Writer, system: System) -> None:
+    with acting_as(principal.actor):
+        system.conferences.uninvite(cid, invitation_id)
+
+
+@router.post("/{cid}/registrations", status_code=201)
+def register(cid: str, body: dict[str, Any], request: Request, system: System) -> dict[str, Any]:
+    """Webinar registration (§14.4.8): open to guests, no token needed."""
+    guest = Actor(kind="guest", name=str(body.get("email") or "guest")[:256], ip=client_ip(request))
+    with acting_as(guest):
+        return system.conferences.register(cid, body)
+
+
+@router.get("/{cid}/registrations")
+def list_registrations(cid: str, _: Reader, system: System) -> dict[str, Any]:
+    system.fresh("conferences")
+    row = view.get_conference(system.sql_engine, cid)
+    if row is None:
+        raise NotFound(f"no conference {cid!r}")
+    return {"cnt": len(row.registrants), "list": row.registrants}

@@ -1,0 +1,101 @@
+"""Conference management on eventsourcing's in-memory recorder, time from an injected
+clock (no sleeping)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.conferencing.service import ConferencesService
+from domain.conferencing.templates_service import TemplatesService
+from domain.shared.application import QuorumStore
+from domain.shared.clock import using_clock
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+"""Monday 2 March 2026, 09:00 UTC."""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+
+class Licence:
+    """The public-conferences extension, switchable by a test."""
+
+    def __init__(self) -> None:
+        self.public_conferences = True
+
+    def __call__(self) -> bool:
+        return self.public_conferences
+
+
+@pytest.fixture
+def store() -> Iterator[QuorumStore]:
+    store = QuorumStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    clock = Clock()
+    with using_clock(clock):
+        yield clock
+
+
+@pytest.fixture
+def licence() -> Licence:
+    return Licence()
+
+
+@pytest.fixture
+def conferences(store: QuorumStore, clock: Clock, licence: Licence) -> ConferencesService:
+    users = {"jane", "ann", "bob", "carla", "dave", "interp1", "interp2"}
+    return ConferencesService(
+        store,
+        public_conferences_allowed=licence,
+        user_exists=lambda user_id: user_id in users,
+    )
+
+
+@pytest.fixture
+def templates(store: QuorumStore, conferences: ConferencesService) -> TemplatesService:
+    return TemplatesService(store, conferences)
+
+
+def appended(store: QuorumStore) -> int:
+    """How many events the store holds (a refused command adds none)."""
+    return store.recorder.max_notification_id() or 0
+
+
+def unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def webinar(**overrides: Any) -> dict[str, Any]:
+    """A public conference once on Tuesday 3 March 2026 10:00-12:00 UTC."""
+    return {
+        "topic": "Product webinar",
+        "owner": "jane",
+        "access": "public",
+        "mode": "S|L",
+        "schedule": {
+            "type": "once",
+            "start_time": unix(datetime(2026, 3, 3, 10, 0, tzinfo=UTC)),
+            "duration": 2 * 3600,
+        },
+        **overrides,
+    }
