@@ -189,7 +189,7 @@ def test_an_aggregate_loads_from_its_snapshot_and_reads_only_later_events(
 ) -> None:
     """With a snapshot at version 60 of 70, loading reads 10 events, in any process."""
     from dataclasses import dataclass
-    from typing import Any, ClassVar
+    from typing import Any
 
     from eventsourcing.application import Application
     from eventsourcing.domain import Aggregate, event
