@@ -318,6 +318,23 @@ LDAP = Section(
     },
 )
 
+CONFERENCES = Section(
+    name="conferences",
+    defaults=dict(auto_delete.DEFAULTS),
+    rules=dict(auto_delete.RULES),
+)
+"""Automatic deletion of conferences (§14.7.1)."""
+
 SECTIONS = {
-    s.name: s for s in (MAIN, SECURITY, PASSWORD_POLICY, LOCKOUT, AUTH_ZONES, USER_STORAGE, LDAP)
+    s.name: s
+    for s in (
+        MAIN,
+        SECURITY,
+        PASSWORD_POLICY,
+        LOCKOUT,
+        AUTH_ZONES,
+        USER_STORAGE,
+        LDAP,
+        CONFERENCES,
+    )
 }
