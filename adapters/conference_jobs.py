@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from domain.conferencing.auto_delete import SWEEP_INTERVAL, AutoDeletion, deletable
+from domain.conferencing.auto_delete import RULES, SWEEP_INTERVAL, AutoDeletion, deletable
 from domain.conferencing.service import ConferencesService
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
@@ -67,7 +67,8 @@ class ConferenceJobs:
 
     def sweep(self) -> list[str]:
         """Delete what automatic deletion allows now (§14.7.1)."""
-        rules = AutoDeletion.from_settings(self.settings.get().section("conferences"))
+        section = self.settings.get().section("conferences")
+        rules = AutoDeletion.from_settings({k: v for k, v in section.items() if k in RULES})
         deleted = []
         with acting_as(SYSTEM):
             for cid in self.all_cids():

@@ -25,7 +25,16 @@ def _shown(system: QuorumSystem, cid: str, response: Response | None = None) -> 
         raise NotFound(f"no conference {cid!r}")
     if response is not None:
         response.headers["ETag"] = f'"{row.version}"'
-    return view.details(row)
+    shown = view.details(row)
+    methods = shown.get("join_methods")
+    if methods is None:  # the server's default for the access type (§14.7.3)
+        defaults = system.settings.get().section("conferences")
+        methods = defaults[f"{row.access}_join_methods"]
+    return {
+        **shown,
+        "url": f"https://{system.config.server_name}/c/{row.shown_cid}",
+        "effective_join_methods": methods,
+    }
 
 
 @router.get("")
@@ -83,6 +92,8 @@ def edit_conference(
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Refused (409) while running: then only PIN, lock, layout and ID change (§14.3)."""
+    # What GET adds for the conference page may come back unchanged in a PATCH.
+    body = {k: v for k, v in body.items() if k not in ("url", "effective_join_methods")}
     with acting_as(principal.actor):
         conference, _ = system.conferences.edit(cid, body, _expected_version(if_match))
     return _shown(system, conference.cid, response)

@@ -239,3 +239,15 @@ def test_old_virtual_rooms_are_deleted_when_the_settings_say_so(api: RunningApi)
             "/logs/config-changes", params={"object_type": "conference", "action": "delete"}
         ).json()["list"]
         assert rows[0]["object_id"] == "dusty" and rows[0]["username"] == "system"
+
+
+def test_the_conference_page_data_round_trips_through_an_edit(api: RunningApi) -> None:
+    token = _setup(api)
+    with api.client(token) as c:
+        _create(c, {"id": "page", "topic": "Page", "owner": "jane"})
+        shown = c.get("/conferences/page").json()
+        assert shown["url"].endswith("/c/page")
+        assert shown["effective_join_methods"] == ["client_apps", "webrtc", "qr_code", "sip_h323"]
+        head = api.head()
+        assert c.patch("/conferences/page", json=shown).status_code == 200
+        assert api.head() == head  # nothing changed, nothing appended
