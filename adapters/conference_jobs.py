@@ -9,10 +9,10 @@ stream, so a restart picks up where it was.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
+from adapters.periodic import PeriodicJob
 from domain.conferencing.auto_delete import RULES, SWEEP_INTERVAL, AutoDeletion, deletable
 from domain.conferencing.service import ConferencesService
 from domain.settings.service import SettingsService
@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 SCHEDULE_TICK = 5.0
 
 
-class ConferenceJobs:
+class ConferenceJobs(PeriodicJob):
+    name = "conference-jobs"
+
     def __init__(
         self,
         conferences: ConferencesService,
@@ -33,25 +35,17 @@ class ConferenceJobs:
         all_cids: Callable[[], list[str]],
         tick_seconds: float = SCHEDULE_TICK,
     ) -> None:
+        super().__init__()
         self.conferences = conferences
         self.settings = settings
         self.candidates = candidates
         """CIDs with a schedule or running (from the read model)."""
         self.all_cids = all_cids
         self.tick_seconds = tick_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last_sweep = 0.0
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="conference-jobs", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+    def interval_seconds(self) -> float:
+        return self.tick_seconds
 
     def follow_schedules(self) -> list[tuple[str, str]]:
         """Start and stop what is due now; returns (cid, action) pairs done."""
@@ -78,12 +72,8 @@ class ConferenceJobs:
                     deleted.append(cid)
         return deleted
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.tick_seconds):
-            try:
-                self.follow_schedules()
-                if time.monotonic() - self._last_sweep >= SWEEP_INTERVAL.total_seconds():
-                    self._last_sweep = time.monotonic()
-                    self.sweep()
-            except Exception:  # NATS away: try again at the next tick
-                log.warning("conference jobs failed", exc_info=True)
+    def tick(self) -> None:
+        self.follow_schedules()
+        if time.monotonic() - self._last_sweep >= SWEEP_INTERVAL.total_seconds():
+            self._last_sweep = time.monotonic()
+            self.sweep()

@@ -205,20 +205,10 @@ def query(
     q.equals("action", filters.action)
     q.equals("object_type", filters.object_type)
     q.equals("username", filters.username)
-    total, rows = q.run(
+    return q.run(
         database.cursor(),
         "config_changes",
-        "date, action, object_type, object_id, username, changes",
+        ("date", "action", "object_type", "object_id", "username", "changes"),
+        json_columns=("changes",),
         paged=paged,
     )
-    return total, [
-        {
-            "date": date,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "username": username,
-            "changes": json.loads(changes),
-        }
-        for date, action, object_type, object_id, username, changes in rows
-    ]

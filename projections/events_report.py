@@ -400,21 +400,10 @@ def query(
     if filters.events:
         q.conditions.append(f"event IN ({', '.join('?' for _ in filters.events)})")
         q.params.extend(filters.events)
-    total, rows = q.run(
+    return q.run(
         database.cursor(),
         "events",
-        "date, event, source, severity, object_name, ip, details",
+        ("date", "event", "source", "severity", "object_name", "ip", "details"),
+        json_columns=("details",),
         paged=paged,
     )
-    return total, [
-        {
-            "date": date,
-            "event": event,
-            "source": source,
-            "severity": severity,
-            "object_name": object_name,
-            "ip": ip,
-            "details": json.loads(details),
-        }
-        for date, event, source, severity, object_name, ip, details in rows
-    ]

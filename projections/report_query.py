@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,14 +54,26 @@ class ReportQuery:
         return f"ORDER BY {column} {direction}, seq {direction}"
 
     def run(
-        self, db: duckdb.DuckDBPyConnection, table: str, columns: str, paged: bool = True
-    ) -> tuple[int, list[tuple[Any, ...]]]:
+        self,
+        db: duckdb.DuckDBPyConnection,
+        table: str,
+        columns: tuple[str, ...],
+        json_columns: tuple[str, ...] = (),
+        paged: bool = True,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """The total count and the rows (one page, or all) as dicts; `json_columns`
+        hold JSON text and come back decoded."""
         where = self.where()
         found = db.execute(f"SELECT count(*) FROM {table} {where}", self.params).fetchone()
         total = int(found[0]) if found else 0
-        sql = f"SELECT {columns} FROM {table} {where} {self.order_by()}"
+        sql = f"SELECT {', '.join(columns)} FROM {table} {where} {self.order_by()}"
         params = list(self.params)
         if paged:
             sql += " LIMIT ? OFFSET ?"
             params += [self.page_size, (self.page - 1) * self.page_size]
-        return total, db.execute(sql, params).fetchall()
+        fetched = db.execute(sql, params).fetchall()
+        rows = [dict(zip(columns, values, strict=True)) for values in fetched]
+        for row in rows:
+            for name in json_columns:
+                row[name] = json.loads(row[name])
+        return total, rows

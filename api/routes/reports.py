@@ -1,8 +1,13 @@
-"""Reports (guide §16): filter, sort, page, export CSV. Read by every administrator."""
+"""Reports (guide §16): filter, sort, page, export CSV. Read by every administrator.
+
+Each report is a `Report` (its projection, sortable columns, query and CSV line) and
+two routes, the list and its `/export`, sharing one set of query parameters.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -16,21 +21,12 @@ from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.errors import invalid
 from projections import config_changes
-from projections import events_report as events_report_model
+from projections import events_report as events_model
 from projections.report_query import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/logs", tags=["reports"])
 
 FRESHNESS_WAIT = 2.0
-CONFIG_CHANGE_COLUMNS = (
-    "date",
-    "action",
-    "object_type",
-    "object_id",
-    "username",
-    "changes_in",
-    "changes",
-)
 
 
 def parse_when(name: str, value: str | None) -> datetime | None:
@@ -50,12 +46,6 @@ def render(moment: datetime, fmt: ViewerFormat) -> str:
     return moment.astimezone(ZoneInfo(fmt.timezone)).isoformat()
 
 
-def _fresh(system: QuorumSystem, name: str, response: Response) -> None:
-    """Answer with everything acknowledged before this request, if it arrives in time."""
-    if not system.fresh(name, FRESHNESS_WAIT):
-        response.headers["X-Quorum-Report-Lag"] = "behind"
-
-
 def _timezone(value: str | None) -> str | None:
     if value is None:
         return None
@@ -65,21 +55,109 @@ def _timezone(value: str | None) -> str | None:
         raise invalid("timezone", str(e)) from None
 
 
-@dataclass
-class ConfigChangeParams:
-    """The filters and order of the Configuration Changes report (§16.4)."""
+@dataclass(frozen=True)
+class Report:
+    projection: str
+    sortable: tuple[str, ...]
+    query: Callable[..., tuple[int, list[dict[str, Any]]]]
+    csv_name: str
+    csv_header: tuple[str, ...]
+    csv_line: Callable[[dict[str, Any], ViewerFormat], Sequence[Any]]
 
-    date_from: str | None = None
-    date_to: str | None = None
-    action: str | None = None
-    object_type: str | None = None
-    username: str | None = None
+
+@dataclass
+class Order:
     sort_field: str = "date"
     sort_order: Annotated[int, Query(ge=0, le=1)] = 1
     timezone: str | None = None
 
 
-Params = Annotated[ConfigChangeParams, Depends()]
+@dataclass
+class Paging:
+    page: Annotated[int, Query(ge=1)] = 1
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50
+
+
+def answer(
+    report: Report,
+    filters: Any,
+    principal: Principal,
+    system: QuorumSystem,
+    response: Response,
+    order: Order,
+    paging: Paging | None,
+) -> Response | dict[str, Any]:
+    """The rows as `{cnt, list}`, or all of them as CSV when `paging` is None."""
+    if order.sort_field not in report.sortable:
+        raise invalid("sort_field", f"sort by one of {', '.join(report.sortable)}")
+    fmt = viewer_format(system, principal, _timezone(order.timezone))
+    if not system.fresh(report.projection, FRESHNESS_WAIT):
+        response.headers["X-Quorum-Report-Lag"] = "behind"
+    assert system.reports is not None, "the server process owns the reports"
+    total, rows = report.query(
+        system.reports,
+        filters,
+        sort_field=order.sort_field,
+        descending=order.sort_order == 1,
+        page=paging.page if paging else 1,
+        page_size=paging.page_size if paging else 1,
+        paged=paging is not None,
+    )
+    if paging is None:
+        lines = (report.csv_line(row, fmt) for row in rows)
+        return csv_response(report.csv_name, report.csv_header, lines, fmt)
+    for row in rows:
+        row["date"] = render(row["date"], fmt)
+    return {"cnt": total, "list": rows}
+
+
+OrderBy = Annotated[Order, Depends()]
+Pages = Annotated[Paging, Depends()]
+Accept = Annotated[str | None, Header()]
+
+
+# -- Configuration Changes (§16.4) ---------------------------------------------------------
+
+CONFIG_CHANGES = Report(
+    projection="config_changes",
+    sortable=config_changes.SORTABLE,
+    query=config_changes.query,
+    csv_name="config-changes.csv",
+    csv_header=("date", "action", "object_type", "object_id", "username", "changes_in", "changes"),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["action"],
+        r["object_type"],
+        r["object_id"],
+        r["username"],
+        ", ".join(c["parameter"] for c in r["changes"]),
+        "; ".join(
+            f"{c['parameter']}: {json.dumps(c['previous'])} -> {json.dumps(c['new'])}"
+            for c in r["changes"]
+        ),
+    ),
+)
+
+
+@dataclass
+class ConfigChangeParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    username: str | None = None
+
+    def filters(self) -> config_changes.ConfigChangeFilters:
+        return config_changes.ConfigChangeFilters(
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            action=self.action,
+            object_type=self.object_type,
+            username=self.username,
+        )
+
+
+ConfigChangeQuery = Annotated[ConfigChangeParams, Depends()]
 
 
 @router.get("/config-changes", response_model=None)
@@ -87,89 +165,44 @@ def config_changes_report(
     principal: Reader,
     system: System,
     response: Response,
-    params: Params,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    accept: Annotated[str | None, Header()] = None,
+    params: ConfigChangeQuery,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
 ) -> Response | dict[str, Any]:
-    as_csv = wants_csv(accept)
-    fmt, total, rows = _config_changes(principal, system, response, params, page, page_size, as_csv)
-    if as_csv:
-        return _config_changes_csv(rows, fmt)
-    for row in rows:
-        row["date"] = render(row["date"], fmt)
-    return {"cnt": total, "list": rows}
+    pages = None if wants_csv(accept) else paging
+    return answer(CONFIG_CHANGES, params.filters(), principal, system, response, order, pages)
 
 
 @router.get("/config-changes/export", response_model=None)
 def export_config_changes(
-    principal: Reader, system: System, response: Response, params: Params
-) -> Response:
-    fmt, _, rows = _config_changes(principal, system, response, params, 1, 1, as_csv=True)
-    return _config_changes_csv(rows, fmt)
+    principal: Reader, system: System, response: Response, params: ConfigChangeQuery, order: OrderBy
+) -> Response | dict[str, Any]:
+    return answer(CONFIG_CHANGES, params.filters(), principal, system, response, order, None)
 
 
-def _config_changes(
-    principal: Principal,
-    system: QuorumSystem,
-    response: Response,
-    params: ConfigChangeParams,
-    page: int,
-    page_size: int,
-    as_csv: bool,
-) -> tuple[ViewerFormat, int, list[dict[str, Any]]]:
-    if params.sort_field not in config_changes.SORTABLE:
-        raise invalid("sort_field", f"sort by one of {', '.join(config_changes.SORTABLE)}")
-    fmt = viewer_format(system, principal, _timezone(params.timezone))
-    filters = config_changes.ConfigChangeFilters(
-        date_from=parse_when("date_from", params.date_from),
-        date_to=parse_when("date_to", params.date_to),
-        action=params.action,
-        object_type=params.object_type,
-        username=params.username,
-    )
-    _fresh(system, "config_changes", response)
-    assert system.reports is not None, "the server process owns the reports"
-    total, rows = config_changes.query(
-        system.reports,
-        filters,
-        sort_field=params.sort_field,
-        descending=params.sort_order == 1,
-        page=page,
-        page_size=page_size,
-        paged=not as_csv,
-    )
-    return fmt, total, rows
+# -- Events (§16.1) -------------------------------------------------------------------------
 
-
-def _config_changes_csv(rows: list[dict[str, Any]], fmt: ViewerFormat) -> Response:
-    lines = (
-        (
-            render(r["date"], fmt),
-            r["action"],
-            r["object_type"],
-            r["object_id"],
-            r["username"],
-            ", ".join(c["parameter"] for c in r["changes"]),
-            "; ".join(
-                f"{c['parameter']}: {json.dumps(c['previous'])} -> {json.dumps(c['new'])}"
-                for c in r["changes"]
-            ),
-        )
-        for r in rows
-    )
-    return csv_response("config-changes.csv", CONFIG_CHANGE_COLUMNS, lines, fmt)
-
-
-# -- the Events report (§16.1) ------------------------------------------------------------
-
-EVENT_COLUMNS = ("date", "event", "source", "severity", "object_name", "ip", "details")
+EVENTS = Report(
+    projection="events",
+    sortable=events_model.SORTABLE,
+    query=events_model.query,
+    csv_name="events.csv",
+    csv_header=("date", "event", "source", "severity", "object_name", "ip", "details"),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["event"],
+        r["source"],
+        r["severity"],
+        r["object_name"],
+        r["ip"] or "",
+        json.dumps(r["details"], ensure_ascii=False),
+    ),
+)
 
 
 @dataclass
 class EventParams:
-    """The filters and order of the Events report (§16.1)."""
-
     date_from: str | None = None
     date_to: str | None = None
     source: str | None = None
@@ -177,9 +210,21 @@ class EventParams:
     severity: str | None = None
     object_name: str | None = None
     ip: str | None = None
-    sort_field: str = "date"
-    sort_order: Annotated[int, Query(ge=0, le=1)] = 1
-    timezone: str | None = None
+
+    def filters(self) -> events_model.EventFilters:
+        if self.source is not None and self.source not in events_model.SOURCES:
+            raise invalid("source", f"one of {', '.join(events_model.SOURCES)}")
+        if self.severity is not None and self.severity not in events_model.SEVERITIES:
+            raise invalid("severity", f"one of {', '.join(events_model.SEVERITIES)}")
+        return events_model.EventFilters(
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            source=self.source,
+            events=tuple(self.event or ()),
+            severity=self.severity,
+            object_name=self.object_name,
+            ip=self.ip,
+        )
 
 
 EventQuery = Annotated[EventParams, Depends()]
@@ -191,77 +236,16 @@ def events_report(
     system: System,
     response: Response,
     params: EventQuery,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    accept: Annotated[str | None, Header()] = None,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
 ) -> Response | dict[str, Any]:
-    as_csv = wants_csv(accept)
-    fmt, total, rows = _events(principal, system, response, params, page, page_size, as_csv)
-    if as_csv:
-        return _events_csv(rows, fmt)
-    for row in rows:
-        row["date"] = render(row["date"], fmt)
-    return {"cnt": total, "list": rows}
+    pages = None if wants_csv(accept) else paging
+    return answer(EVENTS, params.filters(), principal, system, response, order, pages)
 
 
 @router.get("/events/export", response_model=None)
 def export_events(
-    principal: Reader, system: System, response: Response, params: EventQuery
-) -> Response:
-    fmt, _, rows = _events(principal, system, response, params, 1, 1, as_csv=True)
-    return _events_csv(rows, fmt)
-
-
-def _events(
-    principal: Principal,
-    system: QuorumSystem,
-    response: Response,
-    params: EventParams,
-    page: int,
-    page_size: int,
-    as_csv: bool,
-) -> tuple[ViewerFormat, int, list[dict[str, Any]]]:
-    if params.sort_field not in events_report_model.SORTABLE:
-        raise invalid("sort_field", f"sort by one of {', '.join(events_report_model.SORTABLE)}")
-    if params.source is not None and params.source not in events_report_model.SOURCES:
-        raise invalid("source", f"one of {', '.join(events_report_model.SOURCES)}")
-    if params.severity is not None and params.severity not in events_report_model.SEVERITIES:
-        raise invalid("severity", f"one of {', '.join(events_report_model.SEVERITIES)}")
-    fmt = viewer_format(system, principal, _timezone(params.timezone))
-    filters = events_report_model.EventFilters(
-        date_from=parse_when("date_from", params.date_from),
-        date_to=parse_when("date_to", params.date_to),
-        source=params.source,
-        events=tuple(params.event or ()),
-        severity=params.severity,
-        object_name=params.object_name,
-        ip=params.ip,
-    )
-    _fresh(system, "events", response)
-    assert system.reports is not None, "the server process owns the reports"
-    total, rows = events_report_model.query(
-        system.reports,
-        filters,
-        sort_field=params.sort_field,
-        descending=params.sort_order == 1,
-        page=page,
-        page_size=page_size,
-        paged=not as_csv,
-    )
-    return fmt, total, rows
-
-
-def _events_csv(rows: list[dict[str, Any]], fmt: ViewerFormat) -> Response:
-    lines = (
-        (
-            render(r["date"], fmt),
-            r["event"],
-            r["source"],
-            r["severity"],
-            r["object_name"],
-            r["ip"] or "",
-            json.dumps(r["details"], ensure_ascii=False),
-        )
-        for r in rows
-    )
-    return csv_response("events.csv", EVENT_COLUMNS, lines, fmt)
+    principal: Reader, system: System, response: Response, params: EventQuery, order: OrderBy
+) -> Response | dict[str, Any]:
+    return answer(EVENTS, params.filters(), principal, system, response, order, None)

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.shared.audited import AuditedAggregate
+from domain.shared.changes import changes_between
 from domain.shared.errors import invalid
 
 ROLES = ("admin", "security")
@@ -144,11 +145,7 @@ class AdminAccount(AuditedAggregate):
         return not self.removed and expiry is not None and expiry > at.isoformat()
 
     def change_preferences(self, values: dict[str, Any]) -> list[dict[str, Any]]:
-        changes = [
-            {"parameter": k, "previous": self.preferences.get(k), "new": v}
-            for k, v in values.items()
-            if self.preferences.get(k) != v
-        ]
+        changes = changes_between(self.preferences, values)
         if changes:
             self._preferences_changed(changes=changes)
         return changes

@@ -16,6 +16,7 @@ from eventsourcing.domain import event
 
 from domain.conferencing.parameters import PUBLIC
 from domain.shared.audited import AuditedAggregate
+from domain.shared.changes import changes_between
 from domain.shared.errors import Conflict, FieldProblem
 
 Change = dict[str, Any]
@@ -185,11 +186,7 @@ class Conference(AuditedAggregate):
 
     def edit(self, parameters: dict[str, Any]) -> list[Change]:
         self.ensure_editable()
-        changes = [
-            {"parameter": name, "previous": self.parameters.get(name), "new": value}
-            for name, value in parameters.items()
-            if self.parameters.get(name) != value
-        ]
+        changes = changes_between(self.parameters, parameters)
         if changes:
             self._edited(cid=self.cid, changes=changes)
         return changes

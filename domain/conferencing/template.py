@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.domain import event
 
 from domain.shared.audited import AuditedAggregate
+from domain.shared.changes import changes_between
 
 Change = dict[str, Any]
 
@@ -46,11 +47,7 @@ class ConferenceTemplate(AuditedAggregate):
         }
 
     def edit(self, parameters: dict[str, Any]) -> list[Change]:
-        changes = [
-            {"parameter": name, "previous": self.parameters.get(name), "new": value}
-            for name, value in parameters.items()
-            if self.parameters.get(name) != value
-        ]
+        changes = changes_between(self.parameters, parameters)
         if changes:
             self._edited(changes=changes)
         return changes

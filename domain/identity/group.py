@@ -11,8 +11,7 @@ from eventsourcing.domain import event
 
 from domain.identity.rights import DEFAULT_RIGHTS
 from domain.shared.audited import AuditedAggregate
-
-Change = dict[str, Any]
+from domain.shared.changes import Change, changes_between
 
 NO_GROUP = "@no_group"
 FEDERATED = "@federated"
@@ -82,11 +81,7 @@ class Group(AuditedAggregate):
             "app_settings": self.app_settings,
             "address_book": self.address_book,
         }
-        changes = [
-            {"parameter": k, "previous": current[k], "new": v}
-            for k, v in values.items()
-            if current[k] != v
-        ]
+        changes = changes_between(current, values)
         if changes:
             self._edited(changes=changes)
         return changes

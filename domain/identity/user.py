@@ -13,8 +13,7 @@ from eventsourcing.domain import event
 
 from domain.identity.lockout import FailureCount
 from domain.shared.audited import AuditedAggregate
-
-Change = dict[str, Any]
+from domain.shared.changes import Change, changes_between
 
 PROFILE_FIELDS = (
     "email",
@@ -157,11 +156,7 @@ class User(AuditedAggregate):
         self.deleted = False
 
     def edit_profile(self, values: dict[str, Any]) -> list[Change]:
-        changes = [
-            {"parameter": k, "previous": self.profile.get(k), "new": v}
-            for k, v in values.items()
-            if self.profile.get(k) != v
-        ]
+        changes = changes_between(self.profile, values)
         if changes:
             self._profile_changed(changes=changes)
         return changes
@@ -204,11 +199,7 @@ class User(AuditedAggregate):
         self.sessions = {}
 
     def change_app_settings(self, values: dict[str, Any]) -> list[Change]:
-        changes = [
-            {"parameter": k, "previous": self.app_settings.get(k), "new": v}
-            for k, v in values.items()
-            if self.app_settings.get(k) != v
-        ]
+        changes = changes_between(self.app_settings, values)
         if changes:
             self._app_settings_changed(changes=changes)
         return changes

@@ -12,11 +12,9 @@ from eventsourcing.domain import event
 
 from domain.settings.rules import SECTIONS, Section
 from domain.shared.audited import AuditedAggregate
+from domain.shared.changes import Change, changes_between
 from domain.shared.errors import FieldProblem, InvalidInput
 from domain.shared.validation import validate_patch
-
-Change = dict[str, Any]
-"""{"parameter": name, "previous": value, "new": value} — what the audit report shows."""
 
 KEY_NAMES = ("api_secret", "user_auth_key", "guest_auth_key")
 
@@ -84,11 +82,7 @@ class ServerSettings(AuditedAggregate):
         problem = section.cross_check(proposed, others)
         if problem:
             raise InvalidInput.of([FieldProblem(problem[0], "invalid", problem[1])])
-        changes = [
-            {"parameter": name, "previous": current.get(name), "new": value}
-            for name, value in proposed.items()
-            if current.get(name) != value
-        ]
+        changes = changes_between(current, proposed)
         if changes:
             self._edited(section=section_name, changes=changes)
         return changes
