@@ -62,8 +62,7 @@ class GroupsService:
         self.settings = settings
 
     def mode(self) -> str:
-        mode: str = self.settings.get().section("user-storage")["mode"]
-        return mode
+        return self.settings.user_storage_mode()
 
     def ensure_builtins(self) -> None:
         for group_id in BUILTIN:

@@ -108,8 +108,7 @@ class UserStorageService:
         self.directory = directory
 
     def mode(self) -> str:
-        mode: str = self.settings.get().section("user-storage")["mode"]
-        return mode
+        return self.settings.user_storage_mode()
 
     def switch(self, mode: str, import_users: bool = False) -> dict[str, Any]:
         if mode not in ("registry", "ldap"):

@@ -49,8 +49,7 @@ class UsersService:
 
     def source(self) -> str:
         """Whose accounts are in use: 'registry' or 'ldap' (the user storage mode)."""
-        mode: str = self.settings.get().section("user-storage")["mode"]
-        return mode
+        return self.settings.user_storage_mode()
 
     def find(self, user_id: str, source: str | None = None) -> User | None:
         if not isinstance(user_id, str) or not user_id:

@@ -30,6 +30,11 @@ class SettingsService:
             settings = self.store.repository.get(ServerSettings.create_id())
         return settings
 
+    def user_storage_mode(self) -> str:
+        """'registry' or 'ldap': whose accounts are in use (§13.6)."""
+        mode: str = self.get().section("user-storage")["mode"]
+        return mode
+
     def edit(
         self, section: str, patch: dict[str, Any], expected_version: int | None = None
     ) -> tuple[ServerSettings, list[dict[str, Any]]]:
