@@ -19,6 +19,8 @@ class Config(BaseSettings):
     db_url: str | None = None
     """SQLAlchemy URL of the operational read models; default SQLite in the data dir."""
     server_name: str = socket.gethostname()
+    ws_heartbeat_seconds: float = 60.0
+    """A signaling socket silent for this long is closed and its departure recorded."""
 
     @property
     def database_url(self) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from domain.identity.alias import Alias
 from domain.identity.group import NO_GROUP, Group
 from domain.identity.user import PROFILE_FIELDS, User
+from domain.signaling.presence import Presence
 from projections.engine import on
 from projections.sql import SqlProjection
 
@@ -32,6 +33,8 @@ class UserRow(SQLModel, table=True):
     home_phone: str | None = None
     sip_number: str | None = None
     is_active: bool = True
+    status: int = 0
+    """Presence (§13.1): 0 offline, 1 online, 2 busy, 5 owner of a running conference."""
     locked_until: datetime | None = None
     created_at: datetime | None = None
     app_settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
@@ -227,6 +230,13 @@ class Directory(SqlProjection):
         )
         for group_id in group_ids:
             s.add(MembershipRow(user_id=user_id, source=source, group_id=group_id))
+
+    @on(Presence.StatusChanged)
+    def status_changed(self, seq: int, event: Any) -> None:
+        rows = self._s().exec(select(UserRow).where(UserRow.user_id == event.user_id.lower()))
+        for row in rows:
+            row.status = event.new
+            self._s().add(row)
 
     # -- groups ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from domain.admins.model import ADMIN_TYPE, AdminAccount
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
+from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
 from projections.report_query import ReportQuery
@@ -264,6 +265,23 @@ class EventsReport(DuckDBProjection):
                     },
                 ),
             )
+
+    @on(Presence.StatusChanged)
+    def status_changed(self, seq: int, event: Any) -> None:
+        self._add(
+            seq,
+            event,
+            _Row(
+                "status",
+                "user",
+                event.user_id,
+                {
+                    "user_id": event.user_id,
+                    "previous_status": event.previous,
+                    "new_status": event.new,
+                },
+            ),
+        )
 
     # -- the LDAP directory (§16.1.1 connect / disconnect) ------------------------------
 

@@ -56,7 +56,7 @@ def user_view(system: QuorumSystem, row: UserRow) -> dict[str, Any]:
         "home_phone": row.home_phone,
         "sip_number": row.sip_number,
         "is_active": row.is_active,
-        "status": 0 if row.is_active else -2,
+        "status": row.status if row.is_active else -2,
         "locked_until": row.locked_until.isoformat() if row.locked_until else None,
     }
 

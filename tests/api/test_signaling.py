@@ -1,0 +1,155 @@
+"""The signaling gateway (API.md, docs/signaling.md): auth first, endpoints as events,
+presence pushed to contacts, heartbeats, and clear errors for broken frames."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from api.ws.protocol import EVENTS, METHODS
+from domain.signaling.endpoint import Endpoint
+from tests.support import RunningApi
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "signaling.md"
+
+
+def _socket(api: RunningApi) -> ClientConnection:
+    return connect(api.base_url.replace("http", "ws") + "/api/v4/ws", open_timeout=10)
+
+
+def _call(ws: ClientConnection, request_id: int, method: str, **params: Any) -> dict[str, Any]:
+    ws.send(json.dumps({"id": request_id, "method": method, "params": params}))
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv(timeout=10))
+        if frame.get("id") == request_id:
+            return frame
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 10) -> None:
+    """The socket's own handler records a departure just after the close frame."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not recorded in time"
+        time.sleep(0.05)
+
+
+def _users(api: RunningApi) -> None:
+    admin = api.admin_token()
+    with api.client(admin) as c:
+        team = c.post("/groups", json={"display_name": "Team"}).json()["id"]
+        c.patch(f"/groups/{team}/addressbook", json={"mode": "groups", "groups": [team]})
+        for user in ("jane", "bob"):
+            body = {"id": user, "password": "Secret123", "groups": [team]}
+            assert c.post("/users", json=body).status_code == 201
+    api.system.fresh("directory")
+
+
+def test_the_document_and_the_gateway_agree() -> None:
+    text = DOC.read_text()
+    documented_methods = set(re.findall(r"^### `([a-z.]+)`$", text.split("## Events")[0], re.M))
+    documented_events = set(re.findall(r"^### `([a-z.]+)`$", text.split("## Events")[1], re.M))
+    assert documented_methods == set(METHODS)
+    assert documented_events == set(EVENTS)
+    for example in re.findall(r'"method": "([a-z.]+)"', text):
+        assert example in (*METHODS, "...")  # the frame format's placeholder
+
+
+def test_auth_endpoint_events_and_status_pushed_to_contacts(api: RunningApi) -> None:
+    _users(api)
+    with _socket(api) as jane:
+        reply = _call(
+            jane,
+            1,
+            "auth",
+            login="jane",
+            password="Secret123",
+            app_name="Quorum Desktop",
+            app_version="1.0.0",
+            os="Linux",
+        )
+        result = reply["result"]
+        assert re.fullmatch(r"[0-9A-F]{32}", result["endpoint_id"])
+        assert result["token"]
+        updated = _call(jane, 2, "endpoint.update", local_ips=["10.0.0.7"], devices=["C920"])
+        assert updated["result"]["devices"] == ["C920"]
+        with _socket(api) as bob:
+            bob_token = api.user_token("bob")
+            assert "result" in _call(bob, 1, "auth", token=bob_token, app_name="Web")
+            push = json.loads(jane.recv(timeout=10))
+            assert push == {"event": "status", "data": {"user_id": "bob", "previous": 0, "new": 1}}
+            assert _call(jane, 3, "status.get", users=["bob"])["result"]["statuses"]["bob"] == 1
+            assert _call(bob, 2, "logout")["result"] == {"logged_out": True}
+        push = json.loads(jane.recv(timeout=10))
+        assert push["data"] == {"user_id": "bob", "previous": 1, "new": 0}
+    _eventually(lambda: not api.system.endpoints.get(result["endpoint_id"]).connected)
+    endpoint = api.system.endpoints.get(result["endpoint_id"])
+    assert endpoint.info["app_name"] == "Quorum Desktop"
+    assert endpoint.disconnect_cause == "closed"
+    kinds = [type(e).__name__ for e in api.system.store.events.get(endpoint.id)]
+    assert kinds == ["Created", "InfoUpdated", "Disconnected"]
+    with api.client(api.admin_token("auditor")) as c:
+        statuses = c.get("/logs/events", params={"event": "status", "object_name": "bob"}).json()
+        assert statuses["cnt"] == 2
+
+
+@pytest.mark.parametrize(
+    ("frame", "location"),
+    [
+        ("not json", "frame"),
+        ('["a list"]', "frame"),
+        ('{"id": 1}', "method"),
+        ('{"id": 1, "method": "teleport"}', "method"),
+        ('{"id": 1, "method": "auth", "params": {"login": "jane"}}', "password"),
+        ('{"id": 1, "method": "status.get", "params": {}}', "method"),
+        ("x" * 70_000, "frame"),
+    ],
+)
+def test_broken_frames_get_error_frames_and_the_socket_stays(
+    api: RunningApi, frame: str, location: str
+) -> None:
+    with _socket(api) as ws:
+        if location == "method" and "status.get" in frame:
+            ws.send(frame)
+            error = json.loads(ws.recv(timeout=10))["error"]
+            assert error["code"] == 401  # not authenticated yet
+        else:
+            ws.send(frame)
+            error = json.loads(ws.recv(timeout=10))["error"]
+            assert error["errors"][0]["location"] == location
+        assert _call(ws, 9, "ping")["result"] == {"pong": True}
+
+
+def test_a_second_auth_is_refused_and_repeated_breakage_closes(api: RunningApi) -> None:
+    _users(api)
+    with _socket(api) as ws:
+        assert "result" in _call(ws, 1, "auth", login="jane", password="Secret123")
+        again = _call(ws, 2, "auth", login="jane", password="Secret123")
+        assert again["error"]["errors"][0]["message"] == "already authenticated"
+        for _ in range(10):
+            ws.send("garbage")
+        with pytest.raises(ConnectionClosed):
+            for _ in range(20):
+                ws.recv(timeout=10)
+
+
+def test_a_silent_socket_is_closed_and_its_departure_recorded(api: RunningApi) -> None:
+    _users(api)
+    api.system.config.ws_heartbeat_seconds = 0.5
+    with _socket(api) as ws:
+        endpoint_id = _call(ws, 1, "auth", login="jane", password="Secret123")["result"][
+            "endpoint_id"
+        ]
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    _eventually(lambda: api.system.endpoints.status("jane") == 0)
+    endpoint = api.system.endpoints.get(endpoint_id)
+    assert isinstance(endpoint, Endpoint)
+    assert endpoint.disconnect_cause == "timeout"
