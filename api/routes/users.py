@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from adapters.system import QuorumSystem
 from api.auth import Reader, SignedIn, System, Writer, may_change_user, may_read_user
@@ -163,10 +163,14 @@ def delete_user(user_id: str, principal: Writer, system: System) -> None:
 
 
 @router.post("/{user_id}/disconnect")
-def disconnect_user(user_id: str, principal: Writer, system: System) -> dict[str, Any]:
-    """Ends every session of the user (§13.2 item 2)."""
+def disconnect_user(
+    user_id: str, request: Request, principal: Writer, system: System
+) -> dict[str, Any]:
+    """Ends every session of the user and closes their client applications' sockets on
+    every gateway (§13.2 item 2)."""
     with acting_as(principal.actor):
         ended = system.users.disconnect(user_id)
+    request.app.state.gateway.disconnect_user(user_id.lower())
     return {"ended_sessions": len(ended)}
 
 

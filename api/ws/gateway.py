@@ -31,6 +31,7 @@ from projections import directory
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["signaling"])
 STATUS_SUBJECT = "quorum.gw.status"
+KICK_SUBJECT = "quorum.gw.disconnect"
 
 
 @dataclass(eq=False)
@@ -42,6 +43,8 @@ class Connection:
     contacts: set[str] = field(default_factory=set)
     """User IDs in this user's address book: whose status changes are pushed here."""
     errors_in_a_row: int = 0
+    closing_cause: str | None = None
+    """Set when the server closes the socket on purpose (e.g. 'admin')."""
 
 
 class Gateway:
@@ -50,7 +53,7 @@ class Gateway:
         self.gateway_id = uuid.uuid4().hex[:12]
         self.connections: set[Connection] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._subscription: Any = None
+        self._subscriptions: list[Any] = []
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -59,8 +62,16 @@ class Gateway:
             if self.loop is not None:
                 asyncio.run_coroutine_threadsafe(self._fan_out(json.loads(msg.data)), self.loop)
 
+        async def on_kick(msg: Msg) -> None:
+            if self.loop is not None:
+                user_id = json.loads(msg.data)["user_id"]
+                asyncio.run_coroutine_threadsafe(self._close_user(user_id), self.loop)
+
         nc = self.system.recorder.client.nc
-        self._subscription = run_sync(nc.subscribe(f"{STATUS_SUBJECT}.>", cb=on_status))
+        self._subscriptions = [
+            run_sync(nc.subscribe(f"{STATUS_SUBJECT}.>", cb=on_status)),
+            run_sync(nc.subscribe(f"{KICK_SUBJECT}.>", cb=on_kick)),
+        ]
 
     def stop(self) -> None:
         """Sockets still open when the gateway stops are recorded as gone."""
@@ -70,10 +81,10 @@ class Gateway:
                     self.depart(connection, "server")
                 except Exception:  # NATS may already be gone
                     log.warning("could not record the end of %s", connection.endpoint_id)
-        if self._subscription is not None:
+        for subscription in self._subscriptions:
             try:
-                run_sync(self._subscription.unsubscribe(), timeout=5)
-            except Exception:
+                run_sync(subscription.unsubscribe(), timeout=5)
+            except Exception:  # the connection may be gone
                 pass
 
     def announce(self, change: StatusChange | None) -> None:
@@ -82,6 +93,21 @@ class Gateway:
         body = {"user_id": change.user_id, "previous": change.previous, "new": change.new}
         nc = self.system.recorder.client.nc
         run_sync(nc.publish(f"{STATUS_SUBJECT}.{change.user_id}", json.dumps(body).encode()))
+
+    def disconnect_user(self, user_id: str) -> None:
+        """Close the user's sockets on every gateway (users/{id}/disconnect, §13.2)."""
+        nc = self.system.recorder.client.nc
+        body = json.dumps({"user_id": user_id}).encode()
+        run_sync(nc.publish(f"{KICK_SUBJECT}.{user_id}", body))
+
+    async def _close_user(self, user_id: str) -> None:
+        for connection in list(self.connections):
+            if connection.user_id == user_id:
+                connection.closing_cause = "admin"
+                try:
+                    await connection.socket.close(code=4001, reason="disconnected by an admin")
+                except Exception:  # already closing
+                    pass
 
     async def _fan_out(self, change: dict[str, Any]) -> None:
         for connection in list(self.connections):
@@ -135,7 +161,7 @@ async def signaling(websocket: WebSocket) -> None:
         pass
     finally:
         gateway.connections.discard(connection)
-        await run_in_threadpool(gateway.depart, connection, cause)
+        await run_in_threadpool(gateway.depart, connection, connection.closing_cause or cause)
 
 
 async def _handle(gateway: Gateway, connection: Connection, text: str) -> bool:

@@ -153,3 +153,34 @@ def test_a_silent_socket_is_closed_and_its_departure_recorded(api: RunningApi) -
     endpoint = api.system.endpoints.get(endpoint_id)
     assert isinstance(endpoint, Endpoint)
     assert endpoint.disconnect_cause == "timeout"
+
+
+def test_a_contact_on_another_gateway_sees_the_change(api: RunningApi, tmp_path: Path) -> None:
+    """Two gateway processes on one NATS: jane on A hears bob arrive on B (issue 5.1)."""
+    from tests.support import running_api
+
+    _users(api)
+    nats_url = api.system.store.env["QUORUM_NATS_URL"]
+    with running_api(nats_url, tmp_path / "second") as other:
+        other.system.fresh("directory")
+        with _socket(api) as jane:
+            assert "result" in _call(jane, 1, "auth", login="jane", password="Secret123")
+            bob = connect(other.base_url.replace("http", "ws") + "/api/v4/ws", open_timeout=10)
+            with bob:
+                assert "result" in _call(bob, 1, "auth", login="bob", password="Secret123")
+                push = json.loads(jane.recv(timeout=10))
+                assert push["data"] == {"user_id": "bob", "previous": 0, "new": 1}
+
+
+def test_an_admin_disconnect_closes_the_users_sockets(api: RunningApi) -> None:
+    _users(api)
+    with _socket(api) as ws:
+        endpoint_id = _call(ws, 1, "auth", login="jane", password="Secret123")["result"][
+            "endpoint_id"
+        ]
+        with api.client(api.admin_token("root2")) as c:
+            assert c.post("/users/jane/disconnect").status_code == 200
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    _eventually(lambda: not api.system.endpoints.get(endpoint_id).connected)
+    assert api.system.endpoints.get(endpoint_id).disconnect_cause == "admin"
