@@ -42,6 +42,7 @@ from projections.conferences import ConferencesView
 from projections.config_changes import ConfigChangesReport
 from projections.directory import Directory
 from projections.duck import ReportsDatabase
+from projections.endpoints_report import EndpointsReport
 from projections.engine import Projection, ProjectionRunner
 from projections.events_report import EventsReport
 from projections.sql import make_engine
@@ -115,6 +116,7 @@ class QuorumSystem:
             self.reports = ReportsDatabase(config.reports_path)
             projections.append(ConfigChangesReport(self.reports))
             projections.append(EventsReport(self.reports))
+            projections.append(EndpointsReport(self.reports))
         engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,

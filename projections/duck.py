@@ -60,6 +60,8 @@ class DuckDBProjection(Projection):
 
     table_ddl: str
     columns: tuple[str, ...]
+    key_column: str | None = None
+    """For projections that update rows: the column `updates` name rows by."""
 
     def __init__(self, database: ReportsDatabase) -> None:
         self.database = database
@@ -78,6 +80,14 @@ class DuckDBProjection(Projection):
     @property
     @abstractmethod
     def table(self) -> str: ...
+
+    @property
+    def updates(self) -> list[tuple[str, Any, Any]]:
+        """(column, value, key) changes to rows, applied after the batch's new rows."""
+        updates: list[tuple[str, Any, Any]] | None = getattr(self._batch, "updates", None)
+        if updates is None:
+            updates = self._batch.updates = []
+        return updates
 
     def remember(self, key: str, value: str) -> None:
         """Keep a fact later events need (such as a user ID for an aggregate ID), in the
@@ -115,6 +125,7 @@ class DuckDBProjection(Projection):
         self, events: list[tuple[int, DomainEventProtocol[Any]]], after: int, through: int
     ) -> None:
         self._batch.rows = []
+        self._batch.updates = []
         self._batch.lookups = {}
         for seq, event in events:
             self.handle(seq, event)
@@ -122,6 +133,11 @@ class DuckDBProjection(Projection):
         db.execute("BEGIN TRANSACTION")
         try:
             self._insert_rows(db)
+            for column, value, key in self.updates:
+                db.execute(
+                    f"UPDATE {self.table} SET {column} = ? WHERE {self.key_column} = ?",
+                    [value, key],
+                )
             for key, value in self._batch.lookups.items():
                 db.execute(
                     "INSERT OR REPLACE INTO projection_lookups VALUES (?, ?, ?)",
@@ -138,6 +154,7 @@ class DuckDBProjection(Projection):
             raise
         finally:
             self._batch.rows = []
+            self._batch.updates = []
             self._batch.lookups = {}
 
     def _insert_rows(self, db: duckdb.DuckDBPyConnection) -> None:

@@ -19,8 +19,9 @@ from adapters.system import QuorumSystem
 from api.auth import Principal, Reader, System
 from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
-from domain.shared.errors import invalid
+from domain.shared.errors import NotFound, invalid
 from projections import config_changes
+from projections import endpoints_report as endpoints_model
 from projections import events_report as events_model
 from projections.report_query import MAX_PAGE_SIZE
 
@@ -107,7 +108,9 @@ def answer(
         lines = (report.csv_line(row, fmt) for row in rows)
         return csv_response(report.csv_name, report.csv_header, lines, fmt)
     for row in rows:
-        row["date"] = render(row["date"], fmt)
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                row[name] = render(value, fmt)
     return {"cnt": total, "list": rows}
 
 
@@ -249,3 +252,66 @@ def export_events(
     principal: Reader, system: System, response: Response, params: EventQuery, order: OrderBy
 ) -> Response | dict[str, Any]:
     return answer(EVENTS, params.filters(), principal, system, response, order, None)
+
+
+# -- Endpoints (§16.6; no CSV export for this report, RPT-03) ---------------------------
+
+ENDPOINTS = Report(
+    projection="endpoints",
+    sortable=endpoints_model.SORTABLE,
+    query=endpoints_model.query,
+    csv_name="endpoints.csv",
+    csv_header=(),
+    csv_line=lambda r, fmt: (),
+)
+
+
+@dataclass
+class EndpointParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    user_id: str | None = None
+    search: str | None = None
+    connected: bool | None = None
+
+    def filters(self) -> endpoints_model.EndpointFilters:
+        return endpoints_model.EndpointFilters(
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            user_id=self.user_id.lower() if self.user_id else None,
+            search=self.search,
+            connected=self.connected,
+        )
+
+
+@router.get("/endpoints", response_model=None)
+def endpoints_report(
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: Annotated[EndpointParams, Depends()],
+    order: OrderBy,
+    paging: Pages,
+) -> Response | dict[str, Any]:
+    """Connections of client applications; `search` matches every word in any field."""
+    return answer(ENDPOINTS, params.filters(), principal, system, response, order, paging)
+
+
+@router.get("/endpoints/{endpoint_id}", response_model=None)
+def endpoint_detail(
+    endpoint_id: str, principal: Reader, system: System, response: Response
+) -> dict[str, Any]:
+    found = answer(
+        ENDPOINTS,
+        endpoints_model.EndpointFilters(search=endpoint_id),
+        principal,
+        system,
+        response,
+        Order(),
+        Paging(page_size=MAX_PAGE_SIZE),
+    )
+    assert isinstance(found, dict)
+    for row in found["list"]:
+        if row["endpoint_id"].lower() == endpoint_id.lower():
+            return dict(row)
+    raise NotFound(f"no endpoint {endpoint_id}")

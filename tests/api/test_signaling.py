@@ -184,3 +184,43 @@ def test_an_admin_disconnect_closes_the_users_sockets(api: RunningApi) -> None:
             ws.recv(timeout=10)
     _eventually(lambda: not api.system.endpoints.get(endpoint_id).connected)
     assert api.system.endpoints.get(endpoint_id).disconnect_cause == "admin"
+
+
+def test_the_endpoints_report_and_its_quick_search(api: RunningApi) -> None:
+    """§16.6, WE-29: 'webclient guest'-style search: every word, any field, any case."""
+    _users(api)
+    with _socket(api) as desktop, _socket(api) as browser:
+        first = _call(
+            desktop,
+            1,
+            "auth",
+            login="jane",
+            password="Secret123",
+            app_name="Quorum Desktop",
+            os="Linux",
+        )["result"]["endpoint_id"]
+        _call(
+            browser,
+            1,
+            "auth",
+            login="bob",
+            password="Secret123",
+            app_name="WebClient",
+            os="Windows",
+        )
+        _call(desktop, 2, "endpoint.update", devices=["Logitech C920"])
+        with api.client(api.login("root")) as c:
+            both = c.get("/logs/endpoints").json()
+            assert both["cnt"] == 2
+            hit = c.get("/logs/endpoints", params={"search": "webclient WINDOWS"}).json()
+            assert [r["user_id"] for r in hit["list"]] == ["bob"]
+            assert c.get("/logs/endpoints", params={"search": "webclient linux"}).json()["cnt"] == 0
+            detail = c.get(f"/logs/endpoints/{first}").json()
+            assert detail["devices"] == ["Logitech C920"]
+            assert detail["disconnected_at"] is None
+            assert c.get("/logs/endpoints/FFFF").status_code == 404
+    _eventually(lambda: not api.system.endpoints.get(first).connected)
+    with api.client(api.login("root")) as c:
+        gone = c.get(f"/logs/endpoints/{first}").json()
+        assert gone["cause"] == "closed" and gone["disconnected_at"] is not None
+        assert c.get("/logs/endpoints", params={"connected": "true"}).json()["cnt"] == 0

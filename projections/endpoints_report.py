@@ -1,0 +1,147 @@
+"""The Endpoints report (guide §16.6): every client connection with its application,
+version, OS, addresses and devices, when it came and went and why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.signaling.endpoint import Endpoint
+from projections.duck import DuckDBProjection
+from projections.engine import on
+from projections.report_query import ReportQuery
+
+SORTABLE = ("date", "user_id", "app_name", "os", "ip", "disconnected_at")
+SEARCHED = ("endpoint_id", "user_id", "app_name", "app_version", "os", "ip", "devices")
+
+
+@dataclass(frozen=True)
+class EndpointFilters:
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    user_id: str | None = None
+    search: str | None = None
+    """Quick search (§16.6, WE-29): every word must appear in some field, any case."""
+    connected: bool | None = None
+
+
+class EndpointsReport(DuckDBProjection):
+    name = "endpoints"
+    table = "endpoints"
+    key_column = "endpoint_id"
+    columns = (
+        "seq",
+        "date",
+        "endpoint_id",
+        "user_id",
+        "app_name",
+        "app_version",
+        "os",
+        "ip",
+        "local_ips",
+        "devices",
+        "gateway",
+    )
+    table_ddl = """
+        CREATE TABLE IF NOT EXISTS endpoints (
+            seq BIGINT NOT NULL,
+            date TIMESTAMPTZ NOT NULL,
+            endpoint_id VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            app_name VARCHAR,
+            app_version VARCHAR,
+            os VARCHAR,
+            ip VARCHAR,
+            local_ips VARCHAR,
+            devices VARCHAR,
+            gateway VARCHAR,
+            disconnected_at TIMESTAMPTZ,
+            cause VARCHAR
+        )
+    """
+
+    @on(Endpoint.Created)
+    def connected(self, seq: int, event: Any) -> None:
+        info = event.info
+        self.remember(str(event.originator_id), event.endpoint_id)
+        self.rows.append(
+            (
+                seq,
+                event.timestamp,
+                event.endpoint_id,
+                event.user_id,
+                info.get("app_name"),
+                info.get("app_version"),
+                info.get("os"),
+                event.ip,
+                json.dumps(info.get("local_ips", [])),
+                json.dumps(info.get("devices", [])),
+                event.gateway,
+            )
+        )
+
+    @on(Endpoint.InfoUpdated)
+    def updated(self, seq: int, event: Any) -> None:
+        endpoint_id = self.recall(str(event.originator_id))
+        for change in event.changes:
+            value = change["new"]
+            if change["parameter"] in ("local_ips", "devices"):
+                value = json.dumps(value)
+            self.updates.append((change["parameter"], value, endpoint_id))
+
+    @on(Endpoint.Disconnected)
+    def disconnected(self, seq: int, event: Any) -> None:
+        endpoint_id = self.recall(str(event.originator_id))
+        self.updates.append(("disconnected_at", event.timestamp, endpoint_id))
+        self.updates.append(("cause", event.cause, endpoint_id))
+
+
+def query(
+    database: Any,
+    filters: EndpointFilters,
+    *,
+    sort_field: str | None = None,
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+    paged: bool = True,
+) -> tuple[int, list[dict[str, Any]]]:
+    q = ReportQuery(
+        sortable=SORTABLE,
+        sort_field=sort_field,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+    )
+    q.date_range("date", filters.date_from, filters.date_to)
+    q.equals("user_id", filters.user_id)
+    if filters.connected is not None:
+        q.conditions.append(
+            "disconnected_at IS NULL" if filters.connected else "disconnected_at IS NOT NULL"
+        )
+    for word in (filters.search or "").split():
+        fields = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCHED)
+        q.conditions.append(f"({fields}) ILIKE ?")
+        q.params.append(f"%{word}%")
+    return q.run(
+        database.cursor(),
+        "endpoints",
+        (
+            "date",
+            "endpoint_id",
+            "user_id",
+            "app_name",
+            "app_version",
+            "os",
+            "ip",
+            "local_ips",
+            "devices",
+            "gateway",
+            "disconnected_at",
+            "cause",
+        ),
+        json_columns=("local_ips", "devices"),
+        paged=paged,
+    )
