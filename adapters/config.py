@@ -20,6 +20,8 @@ class Config(BaseSettings):
     """SQLAlchemy URL of the operational read models; default SQLite in the data dir."""
     server_name: str = socket.gethostname()
     ws_heartbeat_seconds: float = 60.0
+    call_ring_seconds: float = 30.0
+    """An unanswered call becomes a missed call after this long (§13.2.2)."""
     """A signaling socket silent for this long is closed and its departure recorded."""
 
     @property

@@ -35,6 +35,7 @@ from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
+from domain.signaling.calls_service import CallsService
 from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections.admins_directory import AdminsDirectory
@@ -96,6 +97,7 @@ class QuorumSystem:
         self.sign_in.storage = self.storage
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
         self.endpoints = EndpointsService(self.store)
+        self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
         self.conferences = ConferencesService(
             self.store, user_exists=lambda user_id: self.users.find(user_id) is not None
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["signaling"])
 STATUS_SUBJECT = "quorum.gw.status"
 KICK_SUBJECT = "quorum.gw.disconnect"
+USER_SUBJECT = "quorum.gw.user"
+"""Pushes addressed to one user's sockets, on whichever gateway they are."""
 
 
 @dataclass(eq=False)
@@ -67,10 +70,17 @@ class Gateway:
                 user_id = json.loads(msg.data)["user_id"]
                 asyncio.run_coroutine_threadsafe(self._close_user(user_id), self.loop)
 
+        async def on_user_push(msg: Msg) -> None:
+            if self.loop is not None:
+                asyncio.run_coroutine_threadsafe(
+                    self._push_to_user(json.loads(msg.data)), self.loop
+                )
+
         nc = self.system.recorder.client.nc
         self._subscriptions = [
             run_sync(nc.subscribe(f"{STATUS_SUBJECT}.>", cb=on_status)),
             run_sync(nc.subscribe(f"{KICK_SUBJECT}.>", cb=on_kick)),
+            run_sync(nc.subscribe(f"{USER_SUBJECT}.>", cb=on_user_push)),
         ]
 
     def stop(self) -> None:
@@ -93,6 +103,38 @@ class Gateway:
         body = {"user_id": change.user_id, "previous": change.previous, "new": change.new}
         nc = self.system.recorder.client.nc
         run_sync(nc.publish(f"{STATUS_SUBJECT}.{change.user_id}", json.dumps(body).encode()))
+
+    def notify(self, user_id: str, event: str, data: dict[str, Any]) -> None:
+        """Push `event` to every socket of `user_id`, on every gateway."""
+        body = json.dumps({"user_id": user_id, "event": event, "data": data}).encode()
+        run_sync(self.system.recorder.client.nc.publish(f"{USER_SUBJECT}.{user_id}", body))
+
+    async def _push_to_user(self, message: dict[str, Any]) -> None:
+        for connection in list(self.connections):
+            if connection.user_id == message["user_id"]:
+                try:
+                    await connection.socket.send_text(
+                        protocol.push(message["event"], message["data"])
+                    )
+                except Exception:  # the socket is closing
+                    pass
+
+    def ring_timeout(self, call_id: str) -> None:
+        """An unanswered call becomes a missed call after the ring time (§13.2.2)."""
+
+        def expire() -> None:
+            try:
+                with acting_as(Actor(kind="system", name="system")):
+                    call = self.system.calls.miss_if_ringing(call_id)
+                if call is not None:
+                    for user in call.parties():
+                        self.notify(user, "call.missed", {"call_id": call_id, "reason": "timeout"})
+            except Exception:  # NATS away at that moment: the call stays ringing
+                log.warning("ring timeout of %s not recorded", call_id, exc_info=True)
+
+        timer = threading.Timer(self.system.config.call_ring_seconds, expire)
+        timer.daemon = True
+        timer.start()
 
     def disconnect_user(self, user_id: str) -> None:
         """Close the user's sockets on every gateway (users/{id}/disconnect, §13.2)."""
@@ -205,10 +247,51 @@ def _dispatch(
             if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
                 raise InvalidInput.of([FieldProblem("users", "required", "a list of user IDs")])
             return {"statuses": {u: system.endpoints.status(u) for u in users[:500]}}
+        if method.startswith("call."):
+            return _call_method(gateway, connection, method, params)
         if method == "logout":
             gateway.depart(connection, "logout")
             return {"logged_out": True}
     raise AssertionError(f"method {method} is listed but not handled")
+
+
+def _call_method(
+    gateway: Gateway, connection: Connection, method: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Point-to-point calls (§3.1): the other party hears of each step at once."""
+    calls = gateway.system.calls
+    user, endpoint = connection.user_id, connection.endpoint_id
+    assert user is not None and endpoint is not None
+    if method == "call.invite":
+        call = calls.invite(user, endpoint, params.get("to"))
+        call_id = str(call.id)
+        if call.outcome == "missed":
+            gateway.notify(call.callee, "call.missed", {"call_id": call_id, "from": user})
+        else:
+            gateway.notify(
+                call.callee,
+                "call.incoming",
+                {"call_id": call_id, "session_id": call.session_id, "from": user},
+            )
+            gateway.ring_timeout(call_id)
+        return {"call_id": call_id, "session_id": call.session_id, "state": call.state}
+    wanted = params.get("call_id")
+    if method == "call.accept":
+        update = calls.accept(wanted, user, endpoint)
+        gateway.notify(update.call.caller, "call.accepted", {"call_id": str(update.call.id)})
+        for change in update.status_changes:
+            gateway.announce(change)
+        return {"call_id": str(update.call.id), "state": update.call.state}
+    if method == "call.reject":
+        call = calls.reject(wanted, user)
+        gateway.notify(call.caller, "call.rejected", {"call_id": str(call.id)})
+        return {"call_id": str(call.id), "state": call.state}
+    update = calls.hang_up(wanted, user)
+    other = update.call.other(user)
+    gateway.notify(other, "call.ended", {"call_id": str(update.call.id), "by": user})
+    for change in update.status_changes:
+        gateway.announce(change)
+    return {"call_id": str(update.call.id), "state": update.call.state}
 
 
 def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> dict[str, Any]:

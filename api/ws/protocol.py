@@ -7,8 +7,25 @@ from typing import Any
 
 from domain.shared.errors import DomainError, FieldProblem, InvalidInput
 
-METHODS = ("auth", "ping", "endpoint.update", "status.get", "logout")
-EVENTS = ("status",)
+METHODS = (
+    "auth",
+    "ping",
+    "endpoint.update",
+    "status.get",
+    "call.invite",
+    "call.accept",
+    "call.reject",
+    "call.hangup",
+    "logout",
+)
+EVENTS = (
+    "status",
+    "call.incoming",
+    "call.accepted",
+    "call.rejected",
+    "call.ended",
+    "call.missed",
+)
 MAX_FRAME_BYTES = 64 * 1024
 MAX_PROTOCOL_ERRORS = 10
 """After this many broken frames in a row the socket is closed."""

@@ -18,6 +18,8 @@ INACTIVE, OFFLINE, ONLINE, BUSY, OWNER = -2, 0, 1, 2, 5
 class Presence(AuditedAggregate):
     user_id: str
     endpoints: list[str] = field(default_factory=list, init=False)
+    calls: list[str] = field(default_factory=list, init=False)
+    """Active calls (session IDs): busy while any."""
     status: int = field(default=OFFLINE, init=False)
 
     class Created(AuditedAggregate.Created, AuditedAggregate.Event):
@@ -25,6 +27,9 @@ class Presence(AuditedAggregate):
 
     class EndpointsChanged(AuditedAggregate.Event):
         endpoints: list[str]
+
+    class CallsChanged(AuditedAggregate.Event):
+        calls: list[str]
 
     class StatusChanged(AuditedAggregate.Event):
         user_id: str
@@ -46,8 +51,18 @@ class Presence(AuditedAggregate):
             self._endpoints_changed(endpoints=[e for e in self.endpoints if e != endpoint_id])
         return self._derive()
 
+    def in_call(self, session_id: str, active: bool) -> bool:
+        calls = [c for c in self.calls if c != session_id] + ([session_id] if active else [])
+        if calls != self.calls:
+            self._calls_changed(calls=calls)
+        return self._derive()
+
+    @event(CallsChanged)
+    def _calls_changed(self, calls: list[str]) -> None:
+        self.calls = list(calls)
+
     def _derive(self) -> bool:
-        status = ONLINE if self.endpoints else OFFLINE
+        status = BUSY if self.calls and self.endpoints else ONLINE if self.endpoints else OFFLINE
         if status == self.status:
             return False
         self._status_changed(user_id=self.user_id, previous=self.status, new=status)

@@ -224,3 +224,58 @@ def test_the_endpoints_report_and_its_quick_search(api: RunningApi) -> None:
         gone = c.get(f"/logs/endpoints/{first}").json()
         assert gone["cause"] == "closed" and gone["disconnected_at"] is not None
         assert c.get("/logs/endpoints", params={"connected": "true"}).json()["cnt"] == 0
+
+
+def _next_push(ws: ClientConnection, event: str) -> dict[str, Any]:
+    while True:
+        frame: dict[str, Any] = json.loads(ws.recv(timeout=10))
+        if frame.get("event") == event:
+            return frame["data"]  # type: ignore[no-any-return]
+
+
+def test_a_call_rings_is_answered_makes_both_busy_and_ends(api: RunningApi) -> None:
+    """§3.1: invite, ring, accept, hang up; busy (2) during the call."""
+    _users(api)
+    with _socket(api) as jane, _socket(api) as bob:
+        _call(jane, 1, "auth", login="jane", password="Secret123")
+        _call(bob, 1, "auth", login="bob", password="Secret123")
+        invited = _call(jane, 2, "call.invite", to="bob")["result"]
+        assert invited["state"] == "ringing"
+        incoming = _next_push(bob, "call.incoming")
+        assert incoming["from"] == "jane" and incoming["call_id"] == invited["call_id"]
+        stranger = _call(jane, 3, "call.accept", call_id=invited["call_id"])
+        assert stranger["error"]["code"] == 403  # only the callee answers
+        assert _call(bob, 2, "call.accept", call_id=invited["call_id"])["result"]["state"] == (
+            "active"
+        )
+        assert _next_push(jane, "call.accepted")["call_id"] == invited["call_id"]
+        assert _call(jane, 4, "status.get", users=["bob"])["result"]["statuses"]["bob"] == 2
+        _call(jane, 5, "call.hangup", call_id=invited["call_id"])
+        assert _next_push(bob, "call.ended")["by"] == "jane"
+        assert _call(bob, 3, "status.get", users=["jane"])["result"]["statuses"]["jane"] == 1
+
+
+def test_calls_refused_missed_and_the_p2p_right(api: RunningApi) -> None:
+    _users(api)
+    api.system.config.call_ring_seconds = 0.3
+    with _socket(api) as jane:
+        _call(jane, 1, "auth", login="jane", password="Secret123")
+        assert _call(jane, 2, "call.invite", to="jane")["error"]["errors"][0]["location"] == "to"
+        assert _call(jane, 3, "call.invite", to="nobody")["error"]["code"] == 404
+        offline = _call(jane, 4, "call.invite", to="bob")["result"]
+        assert offline["state"] == "ended"  # bob is offline: a missed call at once
+        with _socket(api) as bob:
+            _call(bob, 1, "auth", login="bob", password="Secret123")
+            unanswered = _call(jane, 5, "call.invite", to="bob")["result"]
+            assert _next_push(jane, "call.missed")["call_id"] == unanswered["call_id"]
+            rejected = _call(jane, 6, "call.invite", to="bob")["result"]
+            _call(bob, 2, "call.reject", call_id=rejected["call_id"])
+            assert _next_push(jane, "call.rejected")["call_id"] == rejected["call_id"]
+    with api.client(api.login("root")) as c:
+        c.patch("/groups/@no_group", json={"rights": {"p2p_calls": False}})
+        group_id = c.get("/users/jane").json()["groups"][0]["id"]
+        c.patch(f"/groups/{group_id}", json={"rights": {"p2p_calls": False}})
+    with _socket(api) as jane:
+        _call(jane, 1, "auth", login="jane", password="Secret123")
+        refused = _call(jane, 2, "call.invite", to="bob")
+        assert refused["error"]["code"] == 403
