@@ -39,6 +39,7 @@ from domain.signaling.calls_service import CallsService
 from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections.admins_directory import AdminsDirectory
+from projections.call_history import CallHistoryReport
 from projections.conferences import ConferencesView
 from projections.config_changes import ConfigChangesReport
 from projections.directory import Directory
@@ -119,6 +120,7 @@ class QuorumSystem:
             projections.append(ConfigChangesReport(self.reports))
             projections.append(EventsReport(self.reports))
             projections.append(EndpointsReport(self.reports))
+            projections.append(CallHistoryReport(self.reports))
         engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,

@@ -20,6 +20,7 @@ from api.auth import Principal, Reader, System
 from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.errors import NotFound, invalid
+from projections import call_history as calls_model
 from projections import config_changes
 from projections import endpoints_report as endpoints_model
 from projections import events_report as events_model
@@ -315,3 +316,99 @@ def endpoint_detail(
         if row["endpoint_id"].lower() == endpoint_id.lower():
             return dict(row)
     raise NotFound(f"no endpoint {endpoint_id}")
+
+
+# -- Call History (§16.2) -------------------------------------------------------------------
+
+CALLS = Report(
+    projection="call_history",
+    sortable=calls_model.SORTABLE,
+    query=calls_model.query,
+    csv_name="calls.csv",
+    csv_header=(
+        "date",
+        "session_id",
+        "owner",
+        "mode",
+        "cid",
+        "topic",
+        "participants",
+        "end_time",
+        "duration",
+        "end_cause",
+    ),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["session_id"],
+        r["owner"],
+        r["mode"],
+        r["cid"] or "",
+        r["topic"] or "",
+        r["participants"],
+        render(r["end_time"], fmt) if r["end_time"] else "",
+        r["duration"] if r["duration"] is not None else "",
+        r["end_cause"] or "",
+    ),
+)
+
+
+@dataclass
+class CallParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    owner: str | None = None
+    cid: str | None = None
+    participant: str | None = None
+
+    def filters(self) -> calls_model.CallFilters:
+        return calls_model.CallFilters(
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            owner=self.owner,
+            cid=self.cid,
+            participant=self.participant,
+        )
+
+
+CallQuery = Annotated[CallParams, Depends()]
+
+
+@router.get("/calls", response_model=None)
+def calls_report(
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: CallQuery,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
+) -> Response | dict[str, Any]:
+    """Sessions: calls ("Video call") and conference sessions; end empty while running."""
+    pages = None if wants_csv(accept) else paging
+    return answer(CALLS, params.filters(), principal, system, response, order, pages)
+
+
+@router.get("/calls/export", response_model=None)
+def export_calls(
+    principal: Reader, system: System, response: Response, params: CallQuery, order: OrderBy
+) -> Response | dict[str, Any]:
+    return answer(CALLS, params.filters(), principal, system, response, order, None)
+
+
+@router.get("/calls/{session_id}", response_model=None)
+def call_detail(
+    session_id: str, principal: Reader, system: System, response: Response
+) -> dict[str, Any]:
+    found = answer(
+        CALLS,
+        calls_model.CallFilters(session_id=session_id),
+        principal,
+        system,
+        response,
+        Order(),
+        Paging(),
+    )
+    assert isinstance(found, dict)
+    if not found["list"]:
+        raise NotFound(f"no session {session_id}")
+    return dict(found["list"][0])

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Request, Response
 from adapters.system import QuorumSystem
 from api.auth import Reader, SignedIn, System, Writer, may_change_user, may_read_user
 from api.csv_export import ViewerFormat, csv_response
+from api.routes.reports import CALLS, Order, Paging, answer
 from domain.identity.ids import uid
 from domain.identity.rights import effective_bandwidth, effective_rights
 from domain.shared.actor import acting_as
 from domain.shared.errors import Forbidden, NotFound, invalid
 from projections import directory
+from projections.call_history import CallFilters
 from projections.directory import UserRow
 from projections.report_query import MAX_PAGE_SIZE
 
@@ -227,3 +229,38 @@ def remove_contact(user_id: str, entry_id: str, principal: SignedIn, system: Sys
 def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
     user = system.users.get(user_id)
     return system.groups.rights_of(user.group_ids)["addressbook_edit"]
+
+
+@router.get("/{user_id}/calls")
+def user_calls(
+    user_id: str,
+    principal: SignedIn,
+    system: System,
+    response: Response,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> dict[str, Any]:
+    """The user's own call history (§13.2.2): incoming, outgoing, missed, conference."""
+    may_read_user(principal, user_id)
+    user = user_id.lower()
+    found = answer(
+        CALLS,
+        CallFilters(participant=user),
+        principal,
+        system,
+        response,
+        Order(),
+        Paging(page=page, page_size=page_size),
+    )
+    assert isinstance(found, dict)
+    for row in found["list"]:
+        row["type"] = _call_type(row, user)
+    return found
+
+
+def _call_type(row: dict[str, Any], user: str) -> str:
+    if row["mode"] != "Video call":
+        return "conference"
+    if row["owner"] == user:
+        return "outgoing"
+    return "missed" if row["outcome"] in ("missed", "cancelled") else "incoming"

@@ -279,3 +279,40 @@ def test_calls_refused_missed_and_the_p2p_right(api: RunningApi) -> None:
         _call(jane, 1, "auth", login="jane", password="Secret123")
         refused = _call(jane, 2, "call.invite", to="bob")
         assert refused["error"]["code"] == 403
+
+
+def test_calls_and_conference_sessions_fill_the_call_history(api: RunningApi) -> None:
+    """§16.2 and §13.2.2: one row per session; the user's own view types them."""
+    _users(api)
+    with _socket(api) as jane, _socket(api) as bob:
+        _call(jane, 1, "auth", login="jane", password="Secret123")
+        _call(bob, 1, "auth", login="bob", password="Secret123")
+        answered = _call(jane, 2, "call.invite", to="bob")["result"]
+        _call(bob, 2, "call.accept", call_id=answered["call_id"])
+        _call(bob, 3, "call.hangup", call_id=answered["call_id"])
+        rejected = _call(bob, 4, "call.invite", to="jane")["result"]
+        _call(jane, 3, "call.reject", call_id=rejected["call_id"])
+    with api.client(api.login("root")) as c:
+        c.post("/conferences", json={"id": "weekly", "topic": "Weekly", "owner": "jane"})
+        c.post("/conferences/weekly/run")
+        sessions = c.get("/logs/calls", params={"sort_order": 0}).json()["list"]
+        call, refused, meeting = sessions
+        assert (call["mode"], call["participants"], call["end_cause"]) == (
+            "Video call",
+            2,
+            "hangup",
+        )
+        assert call["duration"] is not None and call["end_time"] is not None
+        assert refused["end_cause"] == "rejected"
+        assert (meeting["mode"], meeting["cid"], meeting["end_time"]) == (
+            "S|L Auto",
+            "weekly",
+            None,
+        )
+        one = c.get(f"/logs/calls/{answered['session_id']}").json()
+        assert one["owner"] == "jane"
+        assert c.get("/logs/calls/export").text.count("\n") == 4
+    with api.client(api.user_token("jane")) as c:
+        mine = c.get("/users/jane/calls").json()["list"]
+        assert sorted(r["type"] for r in mine) == ["conference", "incoming", "outgoing"]
+        assert c.get("/users/bob/calls").status_code == 403
