@@ -31,6 +31,7 @@ from domain.identity.sign_in import SignInService
 from domain.identity.storage import DirectoryLink, UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
+from domain.messaging.service import MessagingService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
@@ -40,6 +41,7 @@ from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections.admins_directory import AdminsDirectory
 from projections.call_history import CallHistoryReport
+from projections.chat_messages import ChatMessagesReport
 from projections.conferences import ConferencesView
 from projections.config_changes import ConfigChangesReport
 from projections.directory import Directory
@@ -99,6 +101,7 @@ class QuorumSystem:
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
         self.endpoints = EndpointsService(self.store)
         self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
+        self.messaging = MessagingService(self.store, self.users)
         self.conferences = ConferencesService(
             self.store, user_exists=lambda user_id: self.users.find(user_id) is not None
         )
@@ -121,6 +124,7 @@ class QuorumSystem:
             projections.append(EventsReport(self.reports))
             projections.append(EndpointsReport(self.reports))
             projections.append(CallHistoryReport(self.reports))
+            projections.append(ChatMessagesReport(self.reports))
         engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,

@@ -21,6 +21,7 @@ from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.errors import NotFound, invalid
 from projections import call_history as calls_model
+from projections import chat_messages as chat_model
 from projections import config_changes
 from projections import endpoints_report as endpoints_model
 from projections import events_report as events_model
@@ -412,3 +413,63 @@ def call_detail(
     if not found["list"]:
         raise NotFound(f"no session {session_id}")
     return dict(found["list"][0])
+
+
+# -- Chat Messages (§16.3) -------------------------------------------------------------------
+
+CHAT = Report(
+    projection="chat",
+    sortable=chat_model.SORTABLE,
+    query=chat_model.query,
+    csv_name="chat.csv",
+    csv_header=("date", "sender", "recipient", "message", "session_id"),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["sender"],
+        r["recipient"],
+        r["message"],
+        r["session_id"] or "",
+    ),
+)
+
+
+@dataclass
+class ChatParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    sender: str | None = None
+    recipient: str | None = None
+    session_id: str | None = None
+
+    def filters(self) -> chat_model.ChatFilters:
+        return chat_model.ChatFilters(
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            sender=self.sender,
+            recipient=self.recipient,
+            session_id=self.session_id,
+        )
+
+
+ChatQuery = Annotated[ChatParams, Depends()]
+
+
+@router.get("/chat", response_model=None)
+def chat_report(
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: ChatQuery,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
+) -> Response | dict[str, Any]:
+    pages = None if wants_csv(accept) else paging
+    return answer(CHAT, params.filters(), principal, system, response, order, pages)
+
+
+@router.get("/chat/export", response_model=None)
+def export_chat(
+    principal: Reader, system: System, response: Response, params: ChatQuery, order: OrderBy
+) -> Response | dict[str, Any]:
+    return answer(CHAT, params.filters(), principal, system, response, order, None)

@@ -27,7 +27,7 @@ from api.ws import protocol
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import DomainError, FieldProblem, InvalidInput, Unauthorized
 from domain.signaling.service import StatusChange
-from projections import directory
+from projections import chat_messages, directory
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["signaling"])
@@ -110,14 +110,19 @@ class Gateway:
         run_sync(self.system.recorder.client.nc.publish(f"{USER_SUBJECT}.{user_id}", body))
 
     async def _push_to_user(self, message: dict[str, Any]) -> None:
+        sent = False
         for connection in list(self.connections):
-            if connection.user_id == message["user_id"]:
+            if connection.user_id == message["user_id"] and connection.endpoint_id:
                 try:
                     await connection.socket.send_text(
                         protocol.push(message["event"], message["data"])
                     )
+                    sent = True
                 except Exception:  # the socket is closing
                     pass
+        if sent and message["event"] == "chat.message":
+            # Handed to a client: recorded as delivered (offline ones wait, §16.3).
+            await run_in_threadpool(self.system.messaging.delivered, message["data"]["message_id"])
 
     def ring_timeout(self, call_id: str) -> None:
         """An unanswered call becomes a missed call after the ring time (§13.2.2)."""
@@ -249,6 +254,21 @@ def _dispatch(
             return {"statuses": {u: system.endpoints.status(u) for u in users[:500]}}
         if method.startswith("call."):
             return _call_method(gateway, connection, method, params)
+        if method == "chat.send":
+            message = system.messaging.send(
+                connection.user_id, params.get("to"), params.get("text")
+            )
+            gateway.notify(
+                message.recipient,
+                "chat.message",
+                {
+                    "message_id": str(message.id),
+                    "from": message.sender,
+                    "text": message.text,
+                    "sent_at": message.created_on.isoformat(),
+                },
+            )
+            return {"message_id": str(message.id)}
         if method == "logout":
             gateway.depart(connection, "logout")
             return {"logged_out": True}
@@ -339,7 +359,18 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
         e["call_string"] for e in directory.address_book(system.sql_engine, user_id, source)
     }
     gateway.announce(change)
+    _deliver_waiting_messages(gateway, user_id)
     result: dict[str, Any] = {"user_id": user_id, "endpoint_id": endpoint.endpoint_id}
     if issued is not None:
         result["token"] = issued
     return result
+
+
+def _deliver_waiting_messages(gateway: Gateway, user_id: str) -> None:
+    """Messages sent while the user was offline reach them when they connect (§16.3)."""
+    reports = gateway.system.reports
+    if reports is None:
+        return
+    gateway.system.fresh("chat")
+    for waiting in chat_messages.undelivered(reports, user_id):
+        gateway.notify(user_id, "chat.message", waiting)

@@ -16,6 +16,7 @@ METHODS = (
     "call.accept",
     "call.reject",
     "call.hangup",
+    "chat.send",
     "logout",
 )
 EVENTS = (
@@ -25,6 +26,7 @@ EVENTS = (
     "call.rejected",
     "call.ended",
     "call.missed",
+    "chat.message",
 )
 MAX_FRAME_BYTES = 64 * 1024
 MAX_PROTOCOL_ERRORS = 10

@@ -316,3 +316,36 @@ def test_calls_and_conference_sessions_fill_the_call_history(api: RunningApi) ->
         mine = c.get("/users/jane/calls").json()["list"]
         assert sorted(r["type"] for r in mine) == ["conference", "incoming", "outgoing"]
         assert c.get("/users/bob/calls").status_code == 403
+
+
+def test_chat_reaches_online_users_at_once_and_offline_ones_later(api: RunningApi) -> None:
+    """§16.3: personal messages; every message in the Chat Messages report."""
+    _users(api)
+    with _socket(api) as jane:
+        _call(jane, 1, "auth", login="jane", password="Secret123")
+        assert (
+            _call(jane, 2, "chat.send", to="bob", text="")["error"]["errors"][0]["location"]
+            == "text"
+        )
+        assert _call(jane, 3, "chat.send", to="ghost", text="hi")["error"]["code"] == 404
+        waiting = _call(jane, 4, "chat.send", to="bob", text="while you were out")["result"]
+        with _socket(api) as bob:
+            _call(bob, 1, "auth", login="bob", password="Secret123")
+            late = _next_push(bob, "chat.message")
+            assert (late["message_id"], late["text"]) == (
+                waiting["message_id"],
+                "while you were out",
+            )
+            _call(jane, 5, "chat.send", to="bob", text="hello now")
+            now_ = _next_push(bob, "chat.message")
+            assert (now_["from"], now_["text"]) == ("jane", "hello now")
+        with _socket(api) as bob_again:  # delivered messages are not sent twice
+            _call(bob_again, 1, "auth", login="bob", password="Secret123")
+            with pytest.raises(TimeoutError):
+                bob_again.recv(timeout=1)
+    with api.client(api.login("root")) as c:
+        rows = c.get("/logs/chat", params={"sender": "jane", "sort_order": 0}).json()
+        assert [r["message"] for r in rows["list"]] == ["while you were out", "hello now"]
+        assert all(r["delivered_at"] for r in rows["list"])
+        exported = c.get("/logs/chat/export", params={"recipient": "bob"})
+        assert exported.text.count("\n") == 3

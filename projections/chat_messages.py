@@ -1,0 +1,104 @@
+"""The Chat Messages report (guide §16.3) and each user's undelivered messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.messaging.message import ChatMessage
+from projections.duck import DuckDBProjection, ReportsDatabase
+from projections.engine import on
+from projections.report_query import ReportQuery
+
+SORTABLE = ("date", "sender", "recipient", "session_id")
+
+
+@dataclass(frozen=True)
+class ChatFilters:
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sender: str | None = None
+    recipient: str | None = None
+    session_id: str | None = None
+
+
+class ChatMessagesReport(DuckDBProjection):
+    name = "chat"
+    table = "chat_messages"
+    key_column = "message_id"
+    columns = ("seq", "date", "message_id", "sender", "recipient", "message", "session_id")
+    table_ddl = """
+        CREATE TABLE IF NOT EXISTS chat_messages (
+            seq BIGINT NOT NULL,
+            date TIMESTAMPTZ NOT NULL,
+            message_id VARCHAR PRIMARY KEY,
+            sender VARCHAR NOT NULL,
+            recipient VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,
+            session_id VARCHAR,
+            delivered_at TIMESTAMPTZ
+        )
+    """
+
+    @on(ChatMessage.Created)
+    def sent(self, seq: int, event: Any) -> None:
+        self.rows.append(
+            (
+                seq,
+                event.timestamp,
+                str(event.originator_id),
+                event.sender,
+                event.recipient,
+                event.text,
+                event.session_id,
+            )
+        )
+
+    @on(ChatMessage.Delivered)
+    def delivered(self, seq: int, event: Any) -> None:
+        self.updates.append(("delivered_at", event.at, str(event.originator_id)))
+
+
+def query(
+    database: Any,
+    filters: ChatFilters,
+    *,
+    sort_field: str | None = None,
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+    paged: bool = True,
+) -> tuple[int, list[dict[str, Any]]]:
+    q = ReportQuery(
+        sortable=SORTABLE,
+        sort_field=sort_field,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+    )
+    q.date_range("date", filters.date_from, filters.date_to)
+    q.equals("sender", filters.sender)
+    q.equals("recipient", filters.recipient)
+    q.equals("session_id", filters.session_id)
+    return q.run(
+        database.cursor(),
+        "chat_messages",
+        ("date", "message_id", "sender", "recipient", "message", "session_id", "delivered_at"),
+        paged=paged,
+    )
+
+
+def undelivered(database: ReportsDatabase, recipient: str) -> list[dict[str, Any]]:
+    rows = (
+        database.cursor()
+        .execute(
+            "SELECT message_id, sender, message, date FROM chat_messages "
+            "WHERE recipient = ? AND delivered_at IS NULL ORDER BY seq",
+            [recipient],
+        )
+        .fetchall()
+    )
+    return [
+        {"message_id": m, "from": s, "text": t, "sent_at": d.isoformat()} for m, s, t, d in rows
+    ]
