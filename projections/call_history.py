@@ -12,7 +12,7 @@ from domain.conferencing.conference import Conference
 from domain.signaling.call import Call
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_query import ReportQuery
+from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "end_time", "duration", "owner", "mode", "cid", "session_id")
 VIDEO_CALL = "Video call"
@@ -173,32 +173,18 @@ class CallHistoryReport(DuckDBProjection):
         )
 
 
-def query(
-    database: Any,
-    filters: CallFilters,
-    *,
-    sort_field: str | None = None,
-    descending: bool = True,
-    page: int = 1,
-    page_size: int = 50,
-    paged: bool = True,
-) -> tuple[int, list[dict[str, Any]]]:
-    q = ReportQuery(
-        sortable=SORTABLE,
-        sort_field=sort_field,
-        descending=descending,
-        page=page,
-        page_size=page_size,
-    )
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("owner", filters.owner)
-    q.equals("cid", filters.cid)
-    q.equals("session_id", filters.session_id)
-    if filters.participant:
-        q.conditions.append("(owner = ? OR callee = ?)")
-        q.params.extend([filters.participant, filters.participant])
-    return q.run(
-        database.cursor(),
+def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
+    def where(q: ReportQuery) -> None:
+        q.date_range("date", filters.date_from, filters.date_to)
+        q.equals("owner", filters.owner)
+        q.equals("cid", filters.cid)
+        q.equals("session_id", filters.session_id)
+        if filters.participant:
+            q.conditions.append("(owner = ? OR callee = ?)")
+            q.params.extend([filters.participant, filters.participant])
+
+    return run_report(
+        database,
         "call_history",
         (
             "date",
@@ -215,5 +201,8 @@ def query(
             "duration",
             "end_cause",
         ),
-        paged=paged,
+        SORTABLE,
+        where,
+        json_columns=(),
+        **paging,
     )

@@ -9,7 +9,7 @@ from typing import Any
 from domain.messaging.message import ChatMessage
 from projections.duck import DuckDBProjection, ReportsDatabase
 from projections.engine import on
-from projections.report_query import ReportQuery
+from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "sender", "recipient", "session_id")
 
@@ -60,32 +60,21 @@ class ChatMessagesReport(DuckDBProjection):
         self.updates.append(("delivered_at", event.at, str(event.originator_id)))
 
 
-def query(
-    database: Any,
-    filters: ChatFilters,
-    *,
-    sort_field: str | None = None,
-    descending: bool = True,
-    page: int = 1,
-    page_size: int = 50,
-    paged: bool = True,
-) -> tuple[int, list[dict[str, Any]]]:
-    q = ReportQuery(
-        sortable=SORTABLE,
-        sort_field=sort_field,
-        descending=descending,
-        page=page,
-        page_size=page_size,
-    )
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("sender", filters.sender)
-    q.equals("recipient", filters.recipient)
-    q.equals("session_id", filters.session_id)
-    return q.run(
-        database.cursor(),
+def query(database: Any, filters: ChatFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
+    def where(q: ReportQuery) -> None:
+        q.date_range("date", filters.date_from, filters.date_to)
+        q.equals("sender", filters.sender)
+        q.equals("recipient", filters.recipient)
+        q.equals("session_id", filters.session_id)
+
+    return run_report(
+        database,
         "chat_messages",
         ("date", "message_id", "sender", "recipient", "message", "session_id", "delivered_at"),
-        paged=paged,
+        SORTABLE,
+        where,
+        json_columns=(),
+        **paging,
     )
 
 

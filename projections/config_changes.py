@@ -12,9 +12,9 @@ from domain.conferencing.conference import Conference
 from domain.identity.group import Group
 from domain.identity.user import User
 from domain.settings.model import ServerSettings
-from projections.duck import DuckDBProjection, ReportsDatabase
+from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_query import ReportQuery
+from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "action", "object_type", "object_id", "username")
 KEY_SECTIONS = {
@@ -185,30 +185,20 @@ class ConfigChangesReport(DuckDBProjection):
 
 
 def query(
-    database: ReportsDatabase,
-    filters: ConfigChangeFilters,
-    *,
-    sort_field: str | None = None,
-    descending: bool = True,
-    page: int = 1,
-    page_size: int = 50,
-    paged: bool = True,
+    database: Any, filters: ConfigChangeFilters, **paging: Any
 ) -> tuple[int, list[dict[str, Any]]]:
-    q = ReportQuery(
-        sortable=SORTABLE,
-        sort_field=sort_field,
-        descending=descending,
-        page=page,
-        page_size=page_size,
-    )
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("action", filters.action)
-    q.equals("object_type", filters.object_type)
-    q.equals("username", filters.username)
-    return q.run(
-        database.cursor(),
+    def where(q: ReportQuery) -> None:
+        q.date_range("date", filters.date_from, filters.date_to)
+        q.equals("action", filters.action)
+        q.equals("object_type", filters.object_type)
+        q.equals("username", filters.username)
+
+    return run_report(
+        database,
         "config_changes",
         ("date", "action", "object_type", "object_id", "username", "changes"),
+        SORTABLE,
+        where,
         json_columns=("changes",),
-        paged=paged,
+        **paging,
     )

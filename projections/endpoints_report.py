@@ -11,7 +11,7 @@ from typing import Any
 from domain.signaling.endpoint import Endpoint
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_query import ReportQuery
+from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "user_id", "app_name", "os", "ip", "disconnected_at")
 SEARCHED = ("endpoint_id", "user_id", "app_name", "app_version", "os", "ip", "devices")
@@ -99,34 +99,22 @@ class EndpointsReport(DuckDBProjection):
 
 
 def query(
-    database: Any,
-    filters: EndpointFilters,
-    *,
-    sort_field: str | None = None,
-    descending: bool = True,
-    page: int = 1,
-    page_size: int = 50,
-    paged: bool = True,
+    database: Any, filters: EndpointFilters, **paging: Any
 ) -> tuple[int, list[dict[str, Any]]]:
-    q = ReportQuery(
-        sortable=SORTABLE,
-        sort_field=sort_field,
-        descending=descending,
-        page=page,
-        page_size=page_size,
-    )
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("user_id", filters.user_id)
-    if filters.connected is not None:
-        q.conditions.append(
-            "disconnected_at IS NULL" if filters.connected else "disconnected_at IS NOT NULL"
-        )
-    for word in (filters.search or "").split():
-        fields = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCHED)
-        q.conditions.append(f"({fields}) ILIKE ?")
-        q.params.append(f"%{word}%")
-    return q.run(
-        database.cursor(),
+    def where(q: ReportQuery) -> None:
+        q.date_range("date", filters.date_from, filters.date_to)
+        q.equals("user_id", filters.user_id)
+        if filters.connected is not None:
+            q.conditions.append(
+                "disconnected_at IS NULL" if filters.connected else "disconnected_at IS NOT NULL"
+            )
+        for word in (filters.search or "").split():
+            fields = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCHED)
+            q.conditions.append(f"({fields}) ILIKE ?")
+            q.params.append(f"%{word}%")
+
+    return run_report(
+        database,
         "endpoints",
         (
             "date",
@@ -142,6 +130,8 @@ def query(
             "disconnected_at",
             "cause",
         ),
+        SORTABLE,
+        where,
         json_columns=("local_ips", "devices"),
-        paged=paged,
+        **paging,
     )

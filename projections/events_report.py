@@ -15,7 +15,7 @@ from domain.identity.user import User
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_query import ReportQuery
+from projections.report_query import ReportQuery, run_report
 
 SOURCES = ("user", "server", "admin")
 SEVERITIES = ("Low", "Medium", "High")
@@ -393,35 +393,23 @@ def _source(event: Any) -> str:
     return "server" if kind == "system" else "user"
 
 
-def query(
-    database: Any,
-    filters: EventFilters,
-    *,
-    sort_field: str | None = None,
-    descending: bool = True,
-    page: int = 1,
-    page_size: int = 50,
-    paged: bool = True,
-) -> tuple[int, list[dict[str, Any]]]:
-    q = ReportQuery(
-        sortable=SORTABLE,
-        sort_field=sort_field,
-        descending=descending,
-        page=page,
-        page_size=page_size,
-    )
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("source", filters.source)
-    q.equals("severity", filters.severity)
-    q.contains("object_name", filters.object_name)
-    q.equals("ip", filters.ip)
-    if filters.events:
-        q.conditions.append(f"event IN ({', '.join('?' for _ in filters.events)})")
-        q.params.extend(filters.events)
-    return q.run(
-        database.cursor(),
+def query(database: Any, filters: EventFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
+    def where(q: ReportQuery) -> None:
+        q.date_range("date", filters.date_from, filters.date_to)
+        q.equals("source", filters.source)
+        q.equals("severity", filters.severity)
+        q.contains("object_name", filters.object_name)
+        q.equals("ip", filters.ip)
+        if filters.events:
+            q.conditions.append(f"event IN ({', '.join('?' for _ in filters.events)})")
+            q.params.extend(filters.events)
+
+    return run_report(
+        database,
         "events",
         ("date", "event", "source", "severity", "object_name", "ip", "details"),
+        SORTABLE,
+        where,
         json_columns=("details",),
-        paged=paged,
+        **paging,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -77,3 +78,29 @@ class ReportQuery:
             for name in json_columns:
                 row[name] = json.loads(row[name])
         return total, rows
+
+
+def run_report(
+    database: Any,
+    table: str,
+    columns: tuple[str, ...],
+    sortable: tuple[str, ...],
+    where: Callable[[ReportQuery], None],
+    *,
+    json_columns: tuple[str, ...] = (),
+    sort_field: str | None = None,
+    descending: bool = True,
+    page: int = 1,
+    page_size: int = 50,
+    paged: bool = True,
+) -> tuple[int, list[dict[str, Any]]]:
+    """One page (or all) of a report table: `where` adds the report's own filters."""
+    q = ReportQuery(
+        sortable=sortable,
+        sort_field=sort_field,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+    )
+    where(q)
+    return q.run(database.cursor(), table, columns, json_columns=json_columns, paged=paged)
