@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.messaging.message import ChatMessage
-from projections.duck import DuckDBProjection, ReportsDatabase
+from projections.duck import DuckDBProjection
 from projections.engine import on
 from projections.report_query import ReportQuery, run_report
 
@@ -76,18 +76,3 @@ def query(database: Any, filters: ChatFilters, **paging: Any) -> tuple[int, list
         json_columns=(),
         **paging,
     )
-
-
-def undelivered(database: ReportsDatabase, recipient: str) -> list[dict[str, Any]]:
-    rows = (
-        database.cursor()
-        .execute(
-            "SELECT message_id, sender, message, date FROM chat_messages "
-            "WHERE recipient = ? AND delivered_at IS NULL ORDER BY seq",
-            [recipient],
-        )
-        .fetchall()
-    )
-    return [
-        {"message_id": m, "from": s, "text": t, "sent_at": d.isoformat()} for m, s, t, d in rows
-    ]

@@ -24,10 +24,11 @@ from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.errors import STATUS_OF
 from api.ws import protocol
+from domain.messaging.message import ChatMessage
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import DomainError, FieldProblem, InvalidInput, Unauthorized
 from domain.signaling.service import StatusChange
-from projections import chat_messages, directory
+from projections import directory
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["signaling"])
@@ -122,7 +123,11 @@ class Gateway:
                     pass
         if sent and message["event"] == "chat.message":
             # Handed to a client: recorded as delivered (offline ones wait, §16.3).
-            await run_in_threadpool(self.system.messaging.delivered, message["data"]["message_id"])
+            await run_in_threadpool(
+                self.system.messaging.delivered,
+                message["user_id"],
+                [message["data"]["message_id"]],
+            )
 
     def ring_timeout(self, call_id: str) -> None:
         """An unanswered call becomes a missed call after the ring time (§13.2.2)."""
@@ -168,8 +173,14 @@ class Gateway:
         if connection.endpoint_id is None:
             return
         endpoint_id, connection.endpoint_id = connection.endpoint_id, None
-        actor = Actor(kind="user", name=connection.user_id or "?", ip=connection.ip)
+        user_id = connection.user_id or "?"
+        actor = Actor(kind="user", name=user_id, ip=connection.ip)
         with acting_as(actor):
+            for update in self.system.calls.end_calls_of(user_id, endpoint_id):
+                other = update.call.other(user_id)
+                self.notify(other, "call.ended", {"call_id": str(update.call.id), "by": user_id})
+                for change in update.status_changes:
+                    self.announce(change)
             self.announce(self.system.endpoints.disconnect(endpoint_id, cause))
 
 
@@ -223,6 +234,9 @@ async def _handle(gateway: Gateway, connection: Connection, text: str) -> bool:
         return True
     connection.errors_in_a_row = 0
     await connection.socket.send_text(protocol.reply(request_id, result))
+    if method == "auth" and connection.user_id is not None:
+        # After the auth reply, so the client hears it first.
+        await run_in_threadpool(_deliver_waiting_messages, gateway, connection.user_id)
     return method != "logout"
 
 
@@ -258,16 +272,7 @@ def _dispatch(
             message = system.messaging.send(
                 connection.user_id, params.get("to"), params.get("text")
             )
-            gateway.notify(
-                message.recipient,
-                "chat.message",
-                {
-                    "message_id": str(message.id),
-                    "from": message.sender,
-                    "text": message.text,
-                    "sent_at": message.created_on.isoformat(),
-                },
-            )
+            gateway.notify(message.recipient, "chat.message", _chat_push(message))
             return {"message_id": str(message.id)}
         if method == "logout":
             gateway.depart(connection, "logout")
@@ -359,7 +364,6 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
         e["call_string"] for e in directory.address_book(system.sql_engine, user_id, source)
     }
     gateway.announce(change)
-    _deliver_waiting_messages(gateway, user_id)
     result: dict[str, Any] = {"user_id": user_id, "endpoint_id": endpoint.endpoint_id}
     if issued is not None:
         result["token"] = issued
@@ -368,9 +372,14 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
 
 def _deliver_waiting_messages(gateway: Gateway, user_id: str) -> None:
     """Messages sent while the user was offline reach them when they connect (§16.3)."""
-    reports = gateway.system.reports
-    if reports is None:
-        return
-    gateway.system.fresh("chat")
-    for waiting in chat_messages.undelivered(reports, user_id):
-        gateway.notify(user_id, "chat.message", waiting)
+    for message in gateway.system.messaging.waiting_for(user_id):
+        gateway.notify(user_id, "chat.message", _chat_push(message))
+
+
+def _chat_push(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "message_id": str(message.id),
+        "from": message.sender,
+        "text": message.text,
+        "sent_at": message.created_on.isoformat(),
+    }

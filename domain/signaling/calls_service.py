@@ -74,7 +74,7 @@ class CallsService:
             return call
 
         call = with_retries(attempt)
-        changes = [self.endpoints.set_in_call(u, call.session_id, True) for u in call.parties()]
+        changes = [self.endpoints.set_in_call(u, str(call.id), True) for u in call.parties()]
         return CallUpdate(call, [c for c in changes if c is not None])
 
     def reject(self, call_id: object, user_id: str) -> Call:
@@ -94,8 +94,18 @@ class CallsService:
             return call
 
         call = with_retries(attempt)
-        changes = [self.endpoints.set_in_call(u, call.session_id, False) for u in call.parties()]
+        changes = [self.endpoints.set_in_call(u, str(call.id), False) for u in call.parties()]
         return CallUpdate(call, [c for c in changes if c is not None])
+
+    def end_calls_of(self, user_id: str, endpoint_id: str) -> list[CallUpdate]:
+        """The endpoint went away: its active calls end with "connection lost" (once,
+        whoever notices first)."""
+        ended = []
+        for call_id in self.endpoints.active_calls(user_id):
+            call = self.get(call_id)
+            if endpoint_id in (call.caller_endpoint, call.callee_endpoint):
+                ended.append(self.hang_up(call_id, user_id, cause="connection lost"))
+        return ended
 
     def miss_if_ringing(self, call_id: object) -> Call | None:
         """The ring timeout: a call nobody answered becomes a missed call."""

@@ -19,7 +19,7 @@ class Presence(AuditedAggregate):
     user_id: str
     endpoints: list[str] = field(default_factory=list, init=False)
     calls: list[str] = field(default_factory=list, init=False)
-    """Active calls (session IDs): busy while any."""
+    """Active calls (call IDs): busy while any."""
     status: int = field(default=OFFLINE, init=False)
 
     class Created(AuditedAggregate.Created, AuditedAggregate.Event):
@@ -51,8 +51,8 @@ class Presence(AuditedAggregate):
             self._endpoints_changed(endpoints=[e for e in self.endpoints if e != endpoint_id])
         return self._derive()
 
-    def in_call(self, session_id: str, active: bool) -> bool:
-        calls = [c for c in self.calls if c != session_id] + ([session_id] if active else [])
+    def in_call(self, call_id: str, active: bool) -> bool:
+        calls = [c for c in self.calls if c != call_id] + ([call_id] if active else [])
         if calls != self.calls:
             self._calls_changed(calls=calls)
         return self._derive()

@@ -70,9 +70,13 @@ class EndpointsService:
         presence = find(self.store, Presence.create_id(user_id), Presence)
         return presence.status if presence else 0
 
-    def set_in_call(self, user_id: str, session_id: str, active: bool) -> StatusChange | None:
+    def set_in_call(self, user_id: str, call_id: str, active: bool) -> StatusChange | None:
         """Busy (2) while in a call (§13.1)."""
-        return self._presence(user_id, lambda p: p.in_call(session_id, active))
+        return self._presence(user_id, lambda p: p.in_call(call_id, active))
+
+    def active_calls(self, user_id: str) -> list[str]:
+        presence = find(self.store, Presence.create_id(user_id), Presence)
+        return list(presence.calls) if presence else []
 
     def _presence(self, user_id: str, change: Any) -> StatusChange | None:
         def attempt() -> StatusChange | None:

@@ -330,7 +330,7 @@ def test_chat_reaches_online_users_at_once_and_offline_ones_later(api: RunningAp
         assert _call(jane, 3, "chat.send", to="ghost", text="hi")["error"]["code"] == 404
         waiting = _call(jane, 4, "chat.send", to="bob", text="while you were out")["result"]
         with _socket(api) as bob:
-            _call(bob, 1, "auth", login="bob", password="Secret123")
+            assert "result" in _call(bob, 1, "auth", login="bob", password="Secret123")
             late = _next_push(bob, "chat.message")
             assert (late["message_id"], late["text"]) == (
                 waiting["message_id"],
@@ -349,3 +349,25 @@ def test_chat_reaches_online_users_at_once_and_offline_ones_later(api: RunningAp
         assert all(r["delivered_at"] for r in rows["list"])
         exported = c.get("/logs/chat/export", params={"recipient": "bob"})
         assert exported.text.count("\n") == 3
+
+
+def test_a_lost_connection_ends_its_call_once(api: RunningApi) -> None:
+    """Issue 5 faults: the party whose socket goes away ends the call with "connection
+    lost", and the other party is told."""
+    _users(api)
+    with _socket(api) as jane:
+        _call(jane, 1, "auth", login="jane", password="Secret123")
+        with _socket(api) as bob:
+            _call(bob, 1, "auth", login="bob", password="Secret123")
+            call = _call(jane, 2, "call.invite", to="bob")["result"]
+            _call(bob, 2, "call.accept", call_id=call["call_id"])
+        assert _next_push(jane, "call.ended")["by"] == "bob"
+        _eventually(lambda: api.system.calls.get(call["call_id"]).state == "ended")
+        ended = api.system.calls.get(call["call_id"])
+        assert ended.outcome == "completed"
+        kinds = [type(e).__name__ for e in api.system.store.events.get(ended.id)]
+        assert kinds.count("Ended") == 1
+        assert _call(jane, 3, "status.get", users=["jane"])["result"]["statuses"]["jane"] == 1
+    with api.client(api.login("root")) as c:
+        row = c.get(f"/logs/calls/{call['session_id']}").json()
+        assert row["end_cause"] == "connection lost"
