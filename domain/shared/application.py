@@ -39,7 +39,10 @@ def find(store: QuorumStore, aggregate_id: UUID, kind: type[A]) -> A | None:
 
 def with_retries(command: Callable[[], T], *, retry: bool = True) -> T:
     """Run a load-change-save `command`; if another writer got in first, run it again
-    on the fresh state (both changes land, in order), or report the conflict."""
+    on the fresh state (both changes land, in order), or report the conflict.
+
+    `command` must load or build every aggregate it saves itself: a failed save has
+    already taken the aggregates' pending events."""
     attempts = SAVE_ATTEMPTS if retry else 1
     for _ in range(attempts):
         try:
