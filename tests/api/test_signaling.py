@@ -142,7 +142,7 @@ def test_a_second_auth_is_refused_and_repeated_breakage_closes(api: RunningApi) 
 
 def test_a_silent_socket_is_closed_and_its_departure_recorded(api: RunningApi) -> None:
     _users(api)
-    api.system.config.ws_heartbeat_seconds = 0.5
+    api.system.config.ws_heartbeat_seconds = 2.0  # long enough to send auth when slow
     with _socket(api) as ws:
         endpoint_id = _call(ws, 1, "auth", login="jane", password="Secret123")["result"][
             "endpoint_id"
@@ -268,6 +268,7 @@ def test_calls_refused_missed_and_the_p2p_right(api: RunningApi) -> None:
             _call(bob, 1, "auth", login="bob", password="Secret123")
             unanswered = _call(jane, 5, "call.invite", to="bob")["result"]
             assert _next_push(jane, "call.missed")["call_id"] == unanswered["call_id"]
+            api.system.config.call_ring_seconds = 30  # time enough to reject, even when slow
             rejected = _call(jane, 6, "call.invite", to="bob")["result"]
             _call(bob, 2, "call.reject", call_id=rejected["call_id"])
             assert _next_push(jane, "call.rejected")["call_id"] == rejected["call_id"]
