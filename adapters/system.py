@@ -155,7 +155,7 @@ class QuorumSystem:
         with acting_as(SYSTEM):
             self.groups.ensure_builtins()
 
-    def fresh(self, projection: str, timeout: float = 2.0) -> bool:
+    def fresh(self, projection: str, timeout: float = 5.0) -> bool:
         """Wait until `projection` has applied everything stored before this call."""
         head = self.recorder.max_notification_id() or 0
         return self.runners[projection].wait_until_applied(head, timeout)

@@ -29,7 +29,7 @@ from projections.report_query import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/logs", tags=["reports"])
 
-FRESHNESS_WAIT = 2.0
+FRESHNESS_WAIT = 5.0
 
 
 def parse_when(name: str, value: str | None) -> datetime | None:
