@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.login
+	$(BIN)/python -m bench.gateway
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
