@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from adapters.nats_server import stop_process
+
 SLAPD = Path("/usr/sbin/slapd")
 SLAPTEST = Path("/usr/sbin/slaptest")
 LDAPADD = "ldapadd"
@@ -248,14 +250,8 @@ class Slapd:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            stop_process(process)
 
     def __enter__(self) -> Slapd:
         return self.start()
