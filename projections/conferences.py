@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, case, or_
+from sqlalchemy import JSON, Column, case, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -228,19 +228,17 @@ def list_conferences(
         if filters.get(name):
             query = query.where(getattr(ConferenceRow, name) == filters[name])
     with Session(engine) as session:
-        rows = list(session.exec(query).all())
         participant = filters.get("participant")
         if participant:
-            rows = [r for r in rows if _invites(r, participant)]
-        total = len(rows)
+            # Invitations live in a JSON column: match them here, then page in SQL.
+            keep = [r.aggregate_id for r in session.exec(query) if _invites(r, participant)]
+            query = query.where(col(ConferenceRow.aggregate_id).in_(keep))
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
         ongoing_first = case((col(ConferenceRow.state) == RUNNING, 0), else_=1)
         column = col(getattr(ConferenceRow, sort_field))
         ordered = query.order_by(ongoing_first, column.desc() if descending else column.asc())
-        if participant:
-            keep = {r.aggregate_id for r in rows}
-            ordered = ordered.where(col(ConferenceRow.aggregate_id).in_(keep))
         page_rows = session.exec(ordered.offset((page - 1) * page_size).limit(page_size)).all()
-        return total, list(page_rows)
+        return int(total), list(page_rows)
 
 
 def _invites(row: ConferenceRow, participant: str) -> bool:

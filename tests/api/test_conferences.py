@@ -43,6 +43,9 @@ def test_create_list_run_stop_and_the_audit_trail(api: RunningApi) -> None:
         assert len(first_session) == 16
         listed = c.get("/conferences").json()["conferences"]
         assert listed[0]["id"] == cid  # ongoing first (§14.1)
+        by_jane = c.get("/conferences", params={"participant": "jane", "page_size": 1}).json()
+        assert by_jane["cnt"] == 2 and len(by_jane["conferences"]) == 1
+        assert c.get("/conferences", params={"participant": "nobody"}).json()["cnt"] == 0
         assert c.patch(f"/conferences/{cid}", json={"topic": "x"}).status_code == 409
         assert c.delete(f"/conferences/{cid}").status_code == 409
         assert c.put(f"/conferences/{cid}/lock", json={"locked": True}).json()["locked"] is True
