@@ -25,6 +25,8 @@ from domain.conferencing.parameters import PUBLIC, check_parameters
 from domain.conferencing.pin import generate_pin
 from domain.conferencing.registration import capacity, check_answers, is_open, new_registrant
 from domain.conferencing.scheduling import START, STOP, due_actions
+from domain.sessions.lifecycle import NoHooks, SessionHooks, close_session, open_session
+from domain.sessions.session import LiveSession, Participant
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import (
@@ -54,6 +56,7 @@ class ConferencesService:
         cid_generator: Callable[[], str] = generate_cid,
         pin_generator: Callable[[], str] = generate_pin,
         session_ids: Callable[[], str] = new_session_id,
+        session_hooks: SessionHooks | None = None,
     ) -> None:
         self.store = store
         self.public_conferences_allowed = public_conferences_allowed
@@ -63,6 +66,8 @@ class ConferencesService:
         self.cid_generator = cid_generator
         self.pin_generator = pin_generator
         self.session_ids = session_ids
+        self.session_hooks: SessionHooks = session_hooks or NoHooks()
+        """Set by the sessions service, which is built after this one."""
 
     # -- reading ----------------------------------------------------------------------
 
@@ -241,43 +246,66 @@ class ConferencesService:
     def run(self, cid: str, cause: str = "admin") -> str:
         """Start a session; returns its ID (16 hex digits, new at every start)."""
         one_of(cause, "cause", START_CAUSES)
-        session_id = self.session_ids()
+        return with_retries(lambda: self.start_session(self.get(cid), cause)).session_id
 
-        def change(conference: Conference) -> bool:
-            conference.start(session_id, cause, now())
-            return True
-
-        self._change(cid, change)
-        return session_id
+    def start_session(self, conference: Conference, cause: str) -> LiveSession:
+        """Start `conference` (as loaded by the caller, who retries on a conflict) and
+        open its session in the same save."""
+        conference.start(self.session_ids(), cause, now())
+        session = open_session(conference)
+        self.store.save(conference, session)
+        self.session_hooks.started(conference, session)
+        return session
 
     def stop(self, cid: str, cause: str = "admin") -> str:
         """End the session; returns its ID. The lock is lifted (§14.3.1)."""
         one_of(cause, "cause", END_CAUSES)
-        ended: list[str] = []
+        ended: list[tuple[str, tuple[LiveSession, list[Participant]] | None]] = []
 
-        def change(conference: Conference) -> bool:
-            ended[:] = [conference.end(cause, now())]
-            return True
+        def attempt() -> None:
+            conference = self.get(cid)
+            at = now()
+            session_id = conference.end(cause, at)
+            closed = close_session(self.store, session_id, cause, at)
+            self.store.save(conference, *([closed[0]] if closed else []))
+            ended[:] = [(session_id, closed)]
 
-        self._change(cid, change)
-        return ended[0]
+        with_retries(attempt)
+        session_id, closed = ended[0]
+        if closed:
+            self.session_hooks.ended(*closed)
+        return session_id
 
     def follow_schedule(self, cid: str) -> list[str]:
         """What the scheduler calls: start or stop the conference as its schedule says
         (`scheduling.due_actions`), with cause "schedule"; returns what it did."""
         done: list[str] = []
+        opened: list[LiveSession] = []
+        closed: list[tuple[LiveSession, list[Participant]]] = []
 
-        def change(conference: Conference) -> bool:
+        def attempt() -> Conference:
+            conference = self.get(cid)
             at = now()
-            done[:] = due_actions(conference, at)
+            done[:], opened[:], closed[:] = due_actions(conference, at), [], []
             for action in done:
                 if action == START:
                     conference.start(self.session_ids(), "schedule", at)
+                    opened.append(open_session(conference))
                 elif action == STOP:
-                    conference.end("schedule", at)
-            return bool(done)
+                    ending = close_session(
+                        self.store, conference.end("schedule", at), "schedule", at
+                    )
+                    closed.extend([ending] if ending else [])
+            if done:
+                sessions = {id(s): s for s in [*(c[0] for c in closed), *opened]}
+                self.store.save(conference, *sessions.values())
+            return conference
 
-        self._change(cid, change)
+        conference = with_retries(attempt)
+        for session, left in closed:
+            self.session_hooks.ended(session, left)
+        for session in opened:
+            self.session_hooks.started(conference, session)
         return done
 
     # -- webinar registration (§14.4.8) -----------------------------------------------

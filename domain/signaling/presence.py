@@ -1,6 +1,7 @@
 """A user's status (guide §13.1, §16.1; FEATURES ID-12), derived from their connected
-endpoints: -2 inactive, 0 offline, 1 online while any endpoint is connected. Busy (2)
-and conference owner (5) come with calls and conferences."""
+endpoints, calls and conference sessions: -2 inactive, 0 offline, 1 online while any
+endpoint is connected, 2 busy in a call or a conference, 5 in a conference as its
+owner."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ class Presence(AuditedAggregate):
     endpoints: list[str] = field(default_factory=list, init=False)
     calls: list[str] = field(default_factory=list, init=False)
     """Active calls (call IDs): busy while any."""
+    conferences: list[str] = field(default_factory=list, init=False)
+    """Sessions the user is in (session IDs): busy while any."""
+    owning: list[str] = field(default_factory=list, init=False)
+    """Of those, the sessions of conferences the user owns: status 5."""
     status: int = field(default=OFFLINE, init=False)
 
     class Created(AuditedAggregate.Created, AuditedAggregate.Event):
@@ -30,6 +35,10 @@ class Presence(AuditedAggregate):
 
     class CallsChanged(AuditedAggregate.Event):
         calls: list[str]
+
+    class ConferencesChanged(AuditedAggregate.Event):
+        conferences: list[str]
+        owning: list[str]
 
     class StatusChanged(AuditedAggregate.Event):
         user_id: str
@@ -57,12 +66,34 @@ class Presence(AuditedAggregate):
             self._calls_changed(calls=calls)
         return self._derive()
 
+    def in_conference(self, session_id: str, active: bool, as_owner: bool) -> bool:
+        conferences = [c for c in self.conferences if c != session_id]
+        owning = [c for c in self.owning if c != session_id]
+        if active:
+            conferences.append(session_id)
+            if as_owner:
+                owning.append(session_id)
+        if (conferences, owning) != (self.conferences, self.owning):
+            self._conferences_changed(conferences=conferences, owning=owning)
+        return self._derive()
+
+    @event(ConferencesChanged)
+    def _conferences_changed(self, conferences: list[str], owning: list[str]) -> None:
+        self.conferences, self.owning = list(conferences), list(owning)
+
     @event(CallsChanged)
     def _calls_changed(self, calls: list[str]) -> None:
         self.calls = list(calls)
 
     def _derive(self) -> bool:
-        status = BUSY if self.calls and self.endpoints else ONLINE if self.endpoints else OFFLINE
+        if not self.endpoints:
+            status = OFFLINE
+        elif self.owning:
+            status = OWNER
+        elif self.calls or self.conferences:
+            status = BUSY
+        else:
+            status = ONLINE
         if status == self.status:
             return False
         self._status_changed(user_id=self.user_id, previous=self.status, new=status)

@@ -74,6 +74,17 @@ class EndpointsService:
         """Busy (2) while in a call (§13.1)."""
         return self._presence(user_id, lambda p: p.in_call(call_id, active))
 
+    def set_in_conference(
+        self, user_id: str, session_id: str, active: bool, as_owner: bool = False
+    ) -> StatusChange | None:
+        """Busy (2) in a conference, 5 as its owner (§13.1)."""
+        return self._presence(user_id, lambda p: p.in_conference(session_id, active, as_owner))
+
+    def conferences_of(self, user_id: str) -> list[str]:
+        """The sessions the user is in (session IDs)."""
+        presence = find(self.store, Presence.create_id(user_id), Presence)
+        return list(presence.conferences) if presence else []
+
     def active_calls(self, user_id: str) -> list[str]:
         presence = find(self.store, Presence.create_id(user_id), Presence)
         return list(presence.calls) if presence else []

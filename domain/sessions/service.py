@@ -1,0 +1,587 @@
+"""Use cases of live sessions (guide §2.3, §3.5, §14.3): join, wait, admit, leave,
+remove, moderators, podium, media, lock and PIN, calls into the session.
+
+Each command is one load-check-save of the session aggregate (retried on a
+concurrent change); the statuses of the users involved and the pushes to the
+participants follow the save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from domain.conferencing.conference import Conference
+from domain.conferencing.invitations import ENDPOINT as ENDPOINT_INVITATION
+from domain.conferencing.invitations import USER as USER_INVITATION
+from domain.conferencing.invitations import kind as invitation_kind
+from domain.conferencing.schedule import NONE
+from domain.conferencing.service import ConferencesService
+from domain.identity.groups_service import GroupsService
+from domain.identity.users_service import UsersService
+from domain.sessions.admission import (
+    ENDPOINT,
+    GUEST,
+    REGISTRANT,
+    USER,
+    Joiner,
+    check_may_join,
+    waits,
+)
+from domain.sessions.lifecycle import open_session
+from domain.sessions.session import (
+    JOINED,
+    MODERATOR,
+    OWNER,
+    PARTICIPANT,
+    SERVER,
+    WAITING,
+    LiveSession,
+    Participant,
+    new_participant_id,
+)
+from domain.shared.application import QuorumStore, find, with_retries
+from domain.shared.clock import now
+from domain.shared.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
+from domain.signaling.service import EndpointsService, StatusChange
+
+
+class Pushes(Protocol):
+    """Tells connected clients, on whichever gateway they are."""
+
+    def push(self, user_id: str, event: str, data: dict[str, Any]) -> None: ...
+
+    def status(self, change: StatusChange) -> None: ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a participant from their client, or an admin through the API."""
+
+    user_id: str | None = None
+    endpoint_id: str | None = None
+    admin: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.admin or self.user_id or "?"
+
+
+@dataclass(frozen=True)
+class Joined:
+    session: LiveSession
+    participant: Participant
+
+
+class SessionsService:
+    def __init__(
+        self,
+        store: QuorumStore,
+        conferences: ConferencesService,
+        users: UsersService,
+        groups: GroupsService,
+        endpoints: EndpointsService,
+        pushes: Pushes,
+    ) -> None:
+        self.store = store
+        self.conferences = conferences
+        self.users = users
+        self.groups = groups
+        self.endpoints = endpoints
+        self.pushes = pushes
+        conferences.session_hooks = self
+
+    # -- reading ----------------------------------------------------------------------
+
+    def running(self, cid: object) -> tuple[Conference, LiveSession]:
+        conference = self.conferences.get(_cid(cid))
+        session = self._session_of(conference)
+        if session is None:
+            raise Conflict(
+                f"conference {conference.cid} is not running",
+                [FieldProblem("cid", "conflict", "the conference is not running")],
+            )
+        return conference, session
+
+    def participants(self, cid: object, caller: Caller) -> list[dict[str, Any]]:
+        """What the caller may see: a waiting participant sees nobody (§3.5); only
+        moderators and admins see who waits."""
+        _, session = self.running(cid)
+        if caller.admin is None:
+            own = self._own(session, caller)
+            if own["state"] == WAITING:
+                raise _waiting("the participant list")
+        sees_waiting = caller.admin is not None or session.is_moderator(caller.user_id or "")
+        return [view(p) for p in session.present() if p["state"] == JOINED or sees_waiting]
+
+    def chat_audience(self, cid: object, caller: Caller) -> tuple[LiveSession, list[str]]:
+        """The session and the user IDs a group-chat message from the caller reaches:
+        the other joined participants. No chat in the waiting room (§3.5); a guest
+        writes only when the webinar allows it (§14.4.7)."""
+        conference, session = self.running(cid)
+        own = self._own(session, caller)
+        if own["state"] == WAITING:
+            raise _waiting("chat")
+        permissions = conference.param("guest_permissions") or {}
+        if own["kind"] in (GUEST, REGISTRANT) and not permissions.get("send_messages", True):
+            raise Forbidden(
+                "guests may not send messages in this webinar (§14.4.7)",
+                [FieldProblem("text", "invalid", "guests may not send messages here")],
+            )
+        others = {p["user_id"] for p in session.joined()} - {own["user_id"]}
+        return session, sorted(others)
+
+    def not_joined(self, cid: object) -> list[dict[str, Any]]:
+        """Invitees not connected (the real-time manager's list, §14.3.2)."""
+        conference, session = self.running(cid)
+        present = {p["user_id"].lower() for p in session.present()}
+        invited = conference.invitations
+        if conference.owner not in {i["id"] for i in invited}:
+            owner = {"id": conference.owner, "display_name": conference.owner, "is_moderator": True}
+            invited = [owner, *invited]
+        return [i for i in invited if i["id"].lower() not in present]
+
+    # -- joining and leaving ----------------------------------------------------------
+
+    def join(
+        self,
+        cid: object,
+        *,
+        user_id: str,
+        kind: str,
+        endpoint_id: str | None,
+        display_name: str | None = None,
+        pin: object = None,
+    ) -> Joined:
+        """Join by CID (§3.5, §14.4.6.1); joining a stopped virtual room starts it."""
+
+        def attempt() -> Joined:
+            conference = self.conferences.get(_cid(cid))
+            session = self._session_of(conference) or self._start_for(conference, user_id)
+            joiner = self._joiner(conference, session, user_id, kind, display_name)
+            check_may_join(
+                conference,
+                joiner,
+                pin=pin,
+                present=len(session.present()),
+                guests_present=sum(p["kind"] in (GUEST, REGISTRANT) for p in session.present()),
+            )
+            participant = self._participant(conference, joiner, endpoint_id)
+            session.join(participant)
+            self.store.save(session)
+            return Joined(session, session.participants[participant["participant_id"]])
+
+        joined = with_retries(attempt)
+        self._set_status(joined.session, joined.participant, active=True)
+        self._announce(joined.session, joined.participant, joined.participant["state"])
+        return joined
+
+    def leave(self, cid: object, caller: Caller) -> None:
+        """The caller hangs up (from the endpoint they joined with)."""
+        _, session = self.running(cid)
+        self._leave(session.session_id, self._own(session, caller)["participant_id"], "hangup")
+
+    def leave_endpoint(self, user_id: str, endpoint_id: str, cause: str) -> None:
+        """The endpoint went away: it leaves every session it was in (recorded once)."""
+        for session_id in self.endpoints.conferences_of(user_id):
+            session = find(self.store, LiveSession.create_id(session_id), LiveSession)
+            participant = session.of_endpoint(endpoint_id) if session else None
+            if participant is not None:
+                self._leave(session_id, participant["participant_id"], cause)
+
+    def remove(self, cid: object, participant_id: object, caller: Caller) -> None:
+        conference, session = self.running(cid)
+        self._moderating(conference, session, caller)
+        self._leave(session.session_id, session.get(participant_id)["participant_id"], "removed")
+
+    def _leave(self, session_id: str, participant_id: str, cause: str) -> None:
+        def attempt() -> tuple[LiveSession, Participant | None]:
+            session = self._load(session_id)
+            left = session.leave(participant_id, cause, now())
+            if left is not None:
+                self.store.save(session)
+            return session, left
+
+        session, left = with_retries(attempt)
+        if left is None:
+            return
+        if not session.of_user(left["user_id"]):
+            self._set_status(session, left, active=False)
+        self._announce(session, left, "left", cause=cause)
+        if not session.present():
+            self._end_if_room(session)
+
+    def _end_if_room(self, session: LiveSession) -> None:
+        """A virtual room ends when its last participant leaves; a scheduled
+        conference runs to its end time."""
+        conference = self.conferences.find(session.cid)
+        if (
+            conference is not None
+            and conference.session_id == session.session_id
+            and conference.schedule["type"] == NONE
+        ):
+            try:
+                self.conferences.stop(conference.cid, "empty")
+            except Conflict:
+                pass  # stopped meanwhile
+
+    # -- moderating (§2.3, §14.3) -----------------------------------------------------
+
+    def admit(self, cid: object, participant_id: object, caller: Caller) -> Participant:
+        return self._moderate(cid, caller, lambda s: s.admit(str(participant_id)), "admitted")
+
+    def set_moderator(
+        self, cid: object, participant_id: object, granted: object, caller: Caller
+    ) -> Participant:
+        value = _flag(granted, "moderator")
+
+        def change(session: LiveSession) -> Participant:
+            target = session.get(participant_id)
+            session.set_moderator(target["user_id"], value)
+            return session.participants[target["participant_id"]]
+
+        return self._moderate(cid, caller, change, "updated")
+
+    def set_podium(
+        self, cid: object, participant_id: object, on: object, caller: Caller
+    ) -> Participant:
+        value = _flag(on, "podium")
+
+        def change(session: LiveSession) -> Participant:
+            target = session.get(participant_id)
+            session.set_podium(target["participant_id"], value)
+            return session.participants[target["participant_id"]]
+
+        return self._moderate(cid, caller, change, "updated")
+
+    def set_media(
+        self,
+        cid: object,
+        participant_id: object,
+        microphone: object,
+        camera: object,
+        caller: Caller,
+    ) -> Participant:
+        mic = None if microphone is None else _flag(microphone, "microphone")
+        cam = None if camera is None else _flag(camera, "camera")
+
+        def change(session: LiveSession) -> Participant:
+            target = session.get(participant_id)
+            session.set_media(target["participant_id"], mic, cam)
+            return session.participants[target["participant_id"]]
+
+        return self._moderate(cid, caller, change, "updated")
+
+    def speaking(self, cid: object, caller: Caller) -> list[Participant]:
+        """A smart meeting's client reports voice activity or content (§3.3)."""
+
+        def attempt() -> tuple[LiveSession, list[tuple[str, bool]]]:
+            _, session = self.running(cid)
+            own = self._own(session, caller)
+            changes = session.speaking(own["participant_id"])
+            if changes:
+                self.store.save(session)
+            return session, changes
+
+        session, changes = with_retries(attempt)
+        changed = [session.participants[pid] for pid, _ in changes]
+        for participant in changed:
+            self._announce(session, participant, "updated")
+        return changed
+
+    def set_lock(self, cid: object, locked: object, caller: Caller) -> Conference:
+        conference, session = self.running(cid)
+        self._moderating(conference, session, caller)
+        conference = self.conferences.set_lock(conference.cid, locked)  # type: ignore[arg-type]
+        self._tell_everyone(session, "conference.state", _state(conference))
+        return conference
+
+    def set_pin(self, cid: object, pin: object, caller: Caller) -> Conference:
+        """Change or disable the PIN of a running conference (LIVE-02)."""
+        conference, session = self.running(cid)
+        self._moderating(conference, session, caller)
+        conference = self.conferences.set_pin(conference.cid, pin)  # type: ignore[arg-type]
+        self._tell_everyone(session, "conference.state", _state(conference))
+        return conference
+
+    def end(self, cid: object, caller: Caller) -> str:
+        """The owner or a moderator ends the conference for everyone."""
+        conference, session = self.running(cid)
+        self._moderating(conference, session, caller)
+        return self.conferences.stop(conference.cid, "admin" if caller.admin else "moderator")
+
+    # -- calling people in (§14.3.1, §16.2.2) -----------------------------------------
+
+    def invite(self, cid: object, recipients: object, caller: Caller) -> list[str]:
+        """Call users or devices into the running conference; returns who was called."""
+        conference, session = self.running(cid)
+        self._moderating(conference, session, caller)
+        if not isinstance(recipients, list) or not recipients:
+            raise invalid("participants", "a non-empty list of user IDs or call strings")
+        called = [self._recipient(r, f"participants.{i}") for i, r in enumerate(recipients)]
+        return self._call(conference, called, caller.name)
+
+    def call_again(self, cid: object, caller: Caller) -> list[str]:
+        """Re-invite every invitee not connected ("Call again", LIVE-05)."""
+        conference, session = self.running(cid)
+        self._moderating(conference, session, caller)
+        recipients = [
+            i["id"]
+            for i in self.not_joined(cid)
+            if invitation_kind(i["id"]) in (USER_INVITATION, ENDPOINT_INVITATION)
+        ]
+        return self._call(conference, recipients, caller.name)
+
+    def _call(self, conference: Conference, recipients: list[str], by: str) -> list[str]:
+        def attempt() -> LiveSession:
+            session = self._load(str(conference.session_id))
+            present = {p["user_id"] for p in session.present()}
+            for recipient in recipients:
+                if recipient not in present:
+                    session.invite(recipient, by, now(), while_locked=conference.locked)
+            self.store.save(session)
+            return session
+
+        session = with_retries(attempt)
+        present = {p["user_id"] for p in session.present()}
+        called = [r for r in recipients if r not in present]
+        for recipient in called:
+            self._ring(conference, session, recipient, by)
+        return called
+
+    def _ring(self, conference: Conference, session: LiveSession, user_id: str, by: str) -> None:
+        if invitation_kind(user_id) == USER_INVITATION:
+            self.pushes.push(
+                user_id,
+                "conference.invitation",
+                {
+                    "cid": conference.cid,
+                    "session_id": session.session_id,
+                    "topic": conference.topic,
+                    "from": by,
+                },
+            )
+
+    def _recipient(self, value: object, field: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise invalid(field, "a user ID or a call string")
+        if invitation_kind(value) == ENDPOINT_INVITATION:
+            return value
+        if invitation_kind(value) != USER_INVITATION:
+            raise invalid(field, "only users and SIP/H.323/RTSP devices can be called in")
+        user = self.users.find(value)
+        if user is None:
+            raise NotFound(f"no user {value!r}", [FieldProblem(field, "notFound", "no such user")])
+        return user.user_id
+
+    # -- session hooks: after a start or an end is saved ------------------------------
+
+    def started(self, conference: Conference, session: LiveSession) -> None:
+        """The server calls the online invitees at the start (§14.1, §16.2.2)."""
+        if not conference.param("auto_invite"):
+            return
+        online = [
+            r
+            for r in session.pre_invited
+            if invitation_kind(r) == USER_INVITATION and self.endpoints.status(r) > 0
+        ]
+        if online:
+            self._call(conference, online, SERVER)
+
+    def ended(self, session: LiveSession, left: list[Participant]) -> None:
+        users = {p["user_id"]: p for p in left}  # one status change per user
+        for participant in users.values():
+            self._set_status(session, participant, active=False)
+        data = {"cid": session.cid, "session_id": session.session_id}
+        for user_id in users:
+            self.pushes.push(user_id, "conference.ended", data)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _session_of(self, conference: Conference) -> LiveSession | None:
+        if not conference.is_running or conference.session_id is None:
+            return None
+        session = find(self.store, LiveSession.create_id(conference.session_id), LiveSession)
+        return session or open_session(conference)  # started before sessions were kept
+
+    def _start_for(self, conference: Conference, user_id: str) -> LiveSession:
+        if conference.schedule["type"] != NONE:
+            raise Conflict(
+                f"conference {conference.cid} has not started",
+                [FieldProblem("cid", "conflict", "the conference has not started")],
+            )
+        session = self.conferences.start_session(conference, "participant")
+        return self._load(session.session_id)
+
+    def _load(self, session_id: str) -> LiveSession:
+        session = find(self.store, LiveSession.create_id(session_id), LiveSession)
+        if session is None or session.ended:
+            raise Conflict(
+                "the conference is not running",
+                [FieldProblem("cid", "conflict", "the conference is not running")],
+            )
+        return session
+
+    def _joiner(
+        self,
+        conference: Conference,
+        session: LiveSession,
+        user_id: str,
+        kind: str,
+        display_name: str | None,
+    ) -> Joiner:
+        name = display_name or user_id
+        operator = False
+        if kind == USER:
+            user = self.users.get(user_id)
+            name = str(user.profile.get("display_name") or user_id)
+            operator = self.groups.rights_of(user.group_ids)["operator"]
+        calls = session.invitations_of(user_id)
+        pre_invited = user_id in session.pre_invited or (
+            kind == REGISTRANT and user_id in conference.registrant_ids
+        )
+        return Joiner(
+            user_id=user_id,
+            display_name=name,
+            kind=kind,
+            moderator=operator or user_id in conference.moderators or session.is_moderator(user_id),
+            pre_invited=pre_invited,
+            invited_live=bool(calls),
+            invited_while_locked=any(c["while_locked"] for c in calls),
+        )
+
+    def _participant(
+        self, conference: Conference, joiner: Joiner, endpoint_id: str | None
+    ) -> Participant:
+        interpretation = conference.param("interpretation") or {}
+        device = joiner.kind == ENDPOINT  # SIP/H.323 ignore the mute-on-join flags
+        return {
+            "participant_id": new_participant_id(),
+            "user_id": joiner.user_id,
+            "display_name": joiner.display_name,
+            "kind": joiner.kind,
+            "endpoint_id": endpoint_id,
+            "state": WAITING if waits(conference, joiner) else JOINED,
+            "role": OWNER
+            if joiner.user_id == conference.owner
+            else MODERATOR
+            if joiner.moderator
+            else PARTICIPANT,
+            "podium": False,
+            "microphone": device or not conference.param("on_join_mute_mic"),
+            "camera": device or not conference.param("on_join_mute_camera"),
+            "interpreter": any(
+                i["user_id"] == joiner.user_id for i in interpretation.get("interpreters", [])
+            ),
+            "joined_at": now().isoformat(),
+        }
+
+    def _own(self, session: LiveSession, caller: Caller) -> Participant:
+        """The caller's participant: the one on their endpoint, else their only one."""
+        own = [
+            p
+            for p in session.of_user(caller.user_id or "")
+            if caller.endpoint_id is None or p["endpoint_id"] == caller.endpoint_id
+        ]
+        if not own:
+            raise Forbidden(
+                "you are not in this conference",
+                [FieldProblem("cid", "invalid", "not a participant of this conference")],
+            )
+        return own[0]
+
+    def _moderating(self, conference: Conference, session: LiveSession, caller: Caller) -> None:
+        """Admins, and the owner, moderators and operators taking part (§2.3)."""
+        if caller.admin is not None:
+            return
+        own = self._own(session, caller)
+        if own["state"] == WAITING:
+            raise _waiting("moderation")
+        if own["role"] == PARTICIPANT and not session.is_moderator(own["user_id"]):
+            raise Forbidden("only the owner, moderators and operators can do this (§2.3)")
+
+    def _moderate(self, cid: object, caller: Caller, change: Any, announced: str) -> Participant:
+        def attempt() -> tuple[LiveSession, Participant]:
+            conference, session = self.running(cid)
+            self._moderating(conference, session, caller)
+            version = session.version
+            participant: Participant = change(session)
+            if session.version != version:
+                self.store.save(session)
+            return session, participant
+
+        session, participant = with_retries(attempt)
+        if announced == "updated":
+            # a moderator named or unnamed applies to every connection of that user
+            for p in session.of_user(participant["user_id"]):
+                self._announce(session, p, announced)
+        else:
+            self._announce(session, participant, announced)
+        return participant
+
+    def _set_status(self, session: LiveSession, participant: Participant, active: bool) -> None:
+        if participant["kind"] != USER:
+            return
+        change = self.endpoints.set_in_conference(
+            participant["user_id"],
+            session.session_id,
+            active,
+            as_owner=participant["user_id"] == session.owner,
+        )
+        if change is not None:
+            self.pushes.status(change)
+
+    def _announce(
+        self, session: LiveSession, participant: Participant, change: str, cause: str = ""
+    ) -> None:
+        """Joined participants hear of joined ones; only moderators hear of those who
+        wait; the participant always hears of their own change."""
+        data: dict[str, Any] = {
+            "cid": session.cid,
+            "session_id": session.session_id,
+            "change": change,
+            "participant": view(participant),
+        }
+        if cause:
+            data["cause"] = cause
+        seen = participant["state"] == JOINED
+        audience = {
+            p["user_id"]
+            for p in session.joined()
+            if seen or p["role"] != PARTICIPANT or session.is_moderator(p["user_id"])
+        }
+        for user_id in audience | {participant["user_id"]}:
+            self.pushes.push(user_id, "conference.participant", data)
+
+    def _tell_everyone(self, session: LiveSession, event: str, data: dict[str, Any]) -> None:
+        for user_id in {p["user_id"] for p in session.present()}:
+            self.pushes.push(user_id, event, {"cid": session.cid, **data})
+
+
+def view(participant: Participant) -> dict[str, Any]:
+    """A participant as clients and the API show it."""
+    return dict(participant)
+
+
+def _state(conference: Conference) -> dict[str, Any]:
+    return {
+        "session_id": conference.session_id,
+        "locked": conference.locked,
+        "pin_required": conference.pin is not None,
+    }
+
+
+def _cid(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise invalid("cid", "the conference ID (CID) is required", reason="required")
+    return value
+
+
+def _flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(field, "must be true or false")
+    return value
+
+
+def _waiting(what: str) -> Forbidden:
+    message = f"a participant in the waiting room has no {what} until admitted (§3.5)"
+    return Forbidden(message, [FieldProblem("cid", "invalid", "in the waiting room")])
