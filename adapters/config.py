@@ -20,9 +20,14 @@ class Config(BaseSettings):
     """SQLAlchemy URL of the operational read models; default SQLite in the data dir."""
     server_name: str = socket.gethostname()
     ws_heartbeat_seconds: float = 60.0
+    """A signaling socket silent for this long is closed and its departure recorded."""
     call_ring_seconds: float = 30.0
     """An unanswered call becomes a missed call after this long (§13.2.2)."""
-    """A signaling socket silent for this long is closed and its departure recorded."""
+    gw_heartbeat_seconds: float = 2.0
+    """Each gateway process says it is alive this often; one silent for three times
+    its interval is taken as gone, and its sockets' endpoints as disconnected."""
+    max_file_mb: int = 100
+    """The largest file a user may send in a chat (guide §9.5), in MB (MiB)."""
 
     @property
     def database_url(self) -> str:

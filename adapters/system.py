@@ -14,9 +14,11 @@ from eventsourcing.persistence import IntegrityError
 from adapters.conference_jobs import ConferenceJobs
 from adapters.config import Config
 from adapters.directory_sync import DirectorySyncer
+from adapters.file_store import FileStore
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.keystore import KeyStore, new_secret
 from adapters.passwords import Argon2Hasher
+from adapters.pushes import NatsPushes
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
 from domain.admins.model import AdminAccount
@@ -31,7 +33,9 @@ from domain.identity.sign_in import SignInService
 from domain.identity.storage import DirectoryLink, UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
+from domain.messaging.files import ChatFilesService
 from domain.messaging.service import MessagingService
+from domain.sessions.service import SessionsService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
@@ -41,6 +45,7 @@ from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections.admins_directory import AdminsDirectory
 from projections.call_history import CallHistoryReport
+from projections.chat_files import ChatFilesReport
 from projections.chat_messages import ChatMessagesReport
 from projections.conferences import ConferencesView
 from projections.config_changes import ConfigChangesReport
@@ -101,11 +106,19 @@ class QuorumSystem:
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
         self.endpoints = EndpointsService(self.store)
         self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
-        self.messaging = MessagingService(self.store, self.users)
+        self.file_store = FileStore(self.recorder.client)
+        self.files = ChatFilesService(
+            self.store, self.users, self.groups, self.file_store, config.max_file_mb * 1024 * 1024
+        )
+        self.messaging = MessagingService(self.store, self.users, self.files)
         self.conferences = ConferencesService(
             self.store, user_exists=lambda user_id: self.users.find(user_id) is not None
         )
         self.templates = TemplatesService(self.store, self.conferences)
+        self.pushes = NatsPushes(self.recorder.client)
+        self.sessions = SessionsService(
+            self.store, self.conferences, self.users, self.groups, self.endpoints, self.pushes
+        )
 
         self.sql_engine = make_engine(config.database_url)
         self.admins_directory = AdminsDirectory(self.sql_engine)
@@ -125,6 +138,7 @@ class QuorumSystem:
             projections.append(EndpointsReport(self.reports))
             projections.append(CallHistoryReport(self.reports))
             projections.append(ChatMessagesReport(self.reports))
+            projections.append(ChatFilesReport(self.reports))
         engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,
@@ -154,6 +168,7 @@ class QuorumSystem:
         self.ensure_server_secrets()
         with acting_as(SYSTEM):
             self.groups.ensure_builtins()
+        self.file_store.ensure()  # the chat files' bucket, next to the event streams
 
     def fresh(self, projection: str, timeout: float = 5.0) -> bool:
         """Wait until `projection` has applied everything stored before this call."""

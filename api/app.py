@@ -15,8 +15,10 @@ from api.routes import (
     admin,
     aliases,
     conferences,
+    files,
     groups,
     oauth,
+    participants,
     reports,
     server,
     settings,
@@ -57,9 +59,11 @@ def create_app(system: QuorumSystem) -> FastAPI:
         groups,
         aliases,
         conferences,
+        participants,
         templates,
         oauth,
         reports,
+        files,
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(gateway.router, prefix=PREFIX)

@@ -1,21 +1,113 @@
 """Call History (guide §16.2): one row per session, point-to-point calls ("Video call")
 and conference sessions alike: start, end (empty while running), duration, owner,
-mode, CID, how it ended."""
+mode, CID, how it ended, and the number of distinct participants (SES-03).
+
+A session's detail (§16.2.2) has two more tables, written in the same transaction:
+- `call_participants`: one row per connection (a user who joins twice has two rows).
+  `date` is when the connection arrived, `joined_at` when it entered the conference:
+  the same moment, except for a participant who waited in the waiting room (admitted
+  later, or never: then `joined_at` stays empty). `left_at`, `duration` (seconds in
+  the conference) and the disconnect cause stay empty while connected. A point-to-
+  point call has the caller's connection from the call's creation and the callee's
+  from the answer; both leave when the call ends.
+- `call_invites`: the calls into a session (SES-06): when, by whom (`server` for the
+  calls the server makes at the start; shown as the server's name), to whom, and
+  whether the recipient joined the session after that invitation. Self-joins have no
+  row.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from domain.conferencing.conference import Conference
+from domain.sessions.session import JOINED, SERVER, LiveSession
 from domain.signaling.call import Call
-from projections.duck import DuckDBProjection
+from projections.duck import DuckDBProjection, Table
 from projections.engine import on
 from projections.report_query import ReportQuery, run_report
 
-SORTABLE = ("date", "end_time", "duration", "owner", "mode", "cid", "session_id")
+SORTABLE = ("date", "end_time", "duration", "owner", "mode", "cid", "session_id", "participants")
+PARTICIPANT_SORTABLE = (
+    "date",
+    "joined_at",
+    "left_at",
+    "duration",
+    "user_id",
+    "display_name",
+    "kind",
+    "endpoint_id",
+    "disconnect_cause",
+)
+INVITE_SORTABLE = ("date", "inviter", "recipient", "accepted")
 VIDEO_CALL = "Video call"
+DISCONNECT_CAUSES = {
+    "hangup": "Hung up",
+    "removed": "Removed",
+    "connection lost": "Connection lost",
+    "conference ended": "Conference ended",
+    "licence": "Licence",
+    "cancelled": "Cancelled",
+    "rejected": "Rejected",
+    "missed": "Missed",
+}
+"""How a connection ended, in the words of the Participant List (§16.2.2)."""
+
+PARTICIPANTS_DDL = """
+    CREATE TABLE IF NOT EXISTS call_participants (
+        seq BIGINT NOT NULL,
+        date TIMESTAMPTZ NOT NULL,
+        session_id VARCHAR NOT NULL,
+        connection_id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        display_name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        endpoint_id VARCHAR,
+        joined_at TIMESTAMPTZ,
+        left_at TIMESTAMPTZ,
+        disconnect_cause VARCHAR
+    );
+    CREATE OR REPLACE VIEW call_participants_view AS
+        SELECT *, date_diff('second', joined_at, left_at) AS duration
+        FROM call_participants;
+"""
+INVITES_DDL = """
+    CREATE TABLE IF NOT EXISTS call_invites (
+        seq BIGINT NOT NULL,
+        date TIMESTAMPTZ NOT NULL,
+        session_id VARCHAR NOT NULL,
+        inviter VARCHAR NOT NULL,
+        recipient VARCHAR NOT NULL
+    );
+    CREATE OR REPLACE VIEW call_invites_view AS
+        SELECT i.*, EXISTS (
+            SELECT 1 FROM call_participants p
+            WHERE p.session_id = i.session_id
+                AND p.user_id = i.recipient
+                AND p.joined_at >= i.date
+        ) AS accepted
+        FROM call_invites i;
+"""
+PARTICIPANTS = Table(
+    "call_participants",
+    PARTICIPANTS_DDL,
+    (
+        "seq",
+        "date",
+        "session_id",
+        "connection_id",
+        "user_id",
+        "display_name",
+        "kind",
+        "endpoint_id",
+        "joined_at",
+    ),
+    key_column="connection_id",
+)
+INVITES = Table("call_invites", INVITES_DDL, ("seq", "date", "session_id", "inviter", "recipient"))
 
 
 @dataclass(frozen=True)
@@ -25,7 +117,32 @@ class CallFilters:
     owner: str | None = None
     cid: str | None = None
     participant: str | None = None
+    """The owner, the callee, or anyone who joined the session."""
     session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantFilters:
+    session_id: str
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    user_id: str | None = None
+    endpoint_id: str | None = None
+    disconnect_cause: str | None = None
+    connected: bool | None = None
+    """Still connected (no `left_at`), or gone."""
+
+
+@dataclass(frozen=True)
+class InviteFilters:
+    session_id: str
+    server_name: str = SERVER
+    """Shown as the inviter of the calls the server made at the start."""
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    inviter: str | None = None
+    recipient: str | None = None
+    accepted: bool | None = None
 
 
 class CallHistoryReport(DuckDBProjection):
@@ -44,6 +161,7 @@ class CallHistoryReport(DuckDBProjection):
         "topic",
         "participants",
     )
+    more_tables = (PARTICIPANTS, INVITES)
     table_ddl = """
         CREATE TABLE IF NOT EXISTS call_history (
             seq BIGINT NOT NULL,
@@ -70,6 +188,9 @@ class CallHistoryReport(DuckDBProjection):
     def call_started(self, seq: int, event: Any) -> None:
         self.remember(str(event.originator_id), event.session_id)
         self.remember(f"start:{event.session_id}", event.timestamp.isoformat())
+        self.remember(f"callee:{event.session_id}", event.callee)
+        party = (event.session_id, "caller", event.caller, event.caller_endpoint)
+        self._connection(seq, event.timestamp, *party, joined=True)
         self.rows.append(
             (
                 seq,
@@ -89,6 +210,8 @@ class CallHistoryReport(DuckDBProjection):
     def call_answered(self, seq: int, event: Any) -> None:
         session = self._session(event)
         self.updates.extend([("answered", True, session), ("participants", 2, session)])
+        callee = self.recall(f"callee:{session}") or ""
+        self._connection(seq, event.at, session, "callee", callee, event.endpoint_id, joined=True)
 
     @on(Call.Rejected, Call.Missed, Call.Ended)
     def call_ended(self, seq: int, event: Any) -> None:
@@ -100,6 +223,11 @@ class CallHistoryReport(DuckDBProjection):
         else:
             outcome, cause = "rejected", "rejected"
         self._end(session, event.at, cause, outcome)
+        parties = ("caller", "callee") if self._answered(session) else ("caller",)
+        for party in parties:
+            self._disconnect(
+                f"{session}:{party}", event.at, cause if outcome != "missed" else outcome
+            )
 
     def _answered(self, session: str) -> bool:
         """Answered in this batch, or in an earlier one."""
@@ -151,6 +279,92 @@ class CallHistoryReport(DuckDBProjection):
     def session_ended(self, seq: int, event: Any) -> None:
         self._end(event.session_id, event.at, event.cause, "completed")
 
+    # -- live sessions: who joined, how they left, who was called in ------------------
+
+    @on(LiveSession.Created)
+    def live_session_opened(self, seq: int, event: Any) -> None:
+        self.remember(str(event.originator_id), event.session_id)
+
+    @on(LiveSession.Joined)
+    def participant_joined(self, seq: int, event: Any) -> None:
+        session, p = self._session(event), event.participant
+        joined = p["state"] == JOINED
+        arrived = datetime.fromisoformat(p["joined_at"]) if p.get("joined_at") else event.timestamp
+        self._connection(
+            seq,
+            arrived,
+            session,
+            p["participant_id"],
+            p["user_id"],
+            p["endpoint_id"],
+            joined=joined,
+            display_name=p["display_name"],
+            kind=p["kind"],
+        )
+        if joined:
+            self._count(session, p["user_id"])
+        else:
+            self.remember(f"waiting:{session}:{p['participant_id']}", p["user_id"])
+
+    @on(LiveSession.Admitted)
+    def participant_admitted(self, seq: int, event: Any) -> None:
+        session = self._session(event)
+        connection = f"{session}:{event.participant_id}"
+        self.updates_of(PARTICIPANTS.name).append(("joined_at", event.timestamp, connection))
+        user_id = self.recall(f"waiting:{connection}")
+        if user_id is not None:
+            self._count(session, user_id)
+
+    @on(LiveSession.Left)
+    def participant_left(self, seq: int, event: Any) -> None:
+        self._disconnect(f"{self._session(event)}:{event.participant_id}", event.at, event.cause)
+
+    @on(LiveSession.Invited)
+    def participant_invited(self, seq: int, event: Any) -> None:
+        invite = (seq, event.at, self._session(event), event.by, event.recipient)
+        self.rows_of(INVITES.name).append(invite)
+
+    def _connection(
+        self,
+        seq: int,
+        at: datetime,
+        session: str,
+        participant_id: str,
+        user_id: str,
+        endpoint_id: str | None,
+        *,
+        joined: bool,
+        display_name: str | None = None,
+        kind: str = "user",
+    ) -> None:
+        self.rows_of(PARTICIPANTS.name).append(
+            (
+                seq,
+                at,
+                session,
+                f"{session}:{participant_id}",
+                user_id,
+                display_name or user_id,
+                kind,
+                endpoint_id,
+                at if joined else None,
+            )
+        )
+
+    def _disconnect(self, connection: str, at: datetime, cause: str) -> None:
+        human = DISCONNECT_CAUSES.get(cause, cause)
+        self.updates_of(PARTICIPANTS.name).extend(
+            [("left_at", at, connection), ("disconnect_cause", human, connection)]
+        )
+
+    def _count(self, session: str, user_id: str) -> None:
+        """Distinct participants: users who joined the session at least once."""
+        members: list[str] = json.loads(self.recall(f"members:{session}") or "[]")
+        if user_id not in members:
+            members.append(user_id)
+            self.remember(f"members:{session}", json.dumps(members))
+            self.updates.append(("participants", len(members), session))
+
     def _conference(self, event: Any, cid: str, parameters: dict[str, Any]) -> None:
         key = event.originator_id
         self.remember(f"cid:{key}", cid)
@@ -180,8 +394,11 @@ def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list
         q.equals("cid", filters.cid)
         q.equals("session_id", filters.session_id)
         if filters.participant:
-            q.conditions.append("(owner = ? OR callee = ?)")
-            q.params.extend([filters.participant, filters.participant])
+            q.conditions.append(
+                "(owner = ? OR callee = ? OR session_id IN "
+                "(SELECT session_id FROM call_participants WHERE user_id = ?))"
+            )
+            q.params.extend([filters.participant] * 3)
 
     return run_report(
         database,
@@ -206,3 +423,65 @@ def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list
         json_columns=(),
         **paging,
     )
+
+
+def participants(
+    database: Any, filters: ParticipantFilters, **paging: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    """A session's Participant List: one row per connection."""
+
+    def where(q: ReportQuery) -> None:
+        q.equals("session_id", filters.session_id)
+        q.date_range("date", filters.date_from, filters.date_to)
+        q.equals("user_id", filters.user_id)
+        q.equals("endpoint_id", filters.endpoint_id)
+        q.equals("disconnect_cause", filters.disconnect_cause)
+        if filters.connected is not None:
+            q.conditions.append(f"left_at IS {'' if filters.connected else 'NOT '}NULL")
+
+    return run_report(
+        database,
+        "call_participants_view",
+        (
+            "date",
+            "session_id",
+            "user_id",
+            "display_name",
+            "kind",
+            "joined_at",
+            "left_at",
+            "duration",
+            "disconnect_cause",
+            "endpoint_id",
+        ),
+        PARTICIPANT_SORTABLE,
+        where,
+        **paging,
+    )
+
+
+def invites(
+    database: Any, filters: InviteFilters, **paging: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    """A session's Invite List; the server's own calls show its name as the inviter."""
+
+    def where(q: ReportQuery) -> None:
+        q.equals("session_id", filters.session_id)
+        q.date_range("date", filters.date_from, filters.date_to)
+        inviter = filters.inviter
+        q.equals("inviter", SERVER if inviter == filters.server_name else inviter)
+        q.equals("recipient", filters.recipient)
+        q.equals("accepted", filters.accepted)
+
+    total, rows = run_report(
+        database,
+        "call_invites_view",
+        ("date", "session_id", "inviter", "recipient", "accepted"),
+        INVITE_SORTABLE,
+        where,
+        **paging,
+    )
+    for row in rows:
+        if row["inviter"] == SERVER:
+            row["inviter"] = filters.server_name
+    return total, rows

@@ -27,7 +27,18 @@ class ChatMessagesReport(DuckDBProjection):
     name = "chat"
     table = "chat_messages"
     key_column = "message_id"
-    columns = ("seq", "date", "message_id", "sender", "recipient", "message", "session_id")
+    columns = (
+        "seq",
+        "date",
+        "message_id",
+        "sender",
+        "recipient",
+        "message",
+        "session_id",
+        "file_id",
+        "file_name",
+        "file_size",
+    )
     table_ddl = """
         CREATE TABLE IF NOT EXISTS chat_messages (
             seq BIGINT NOT NULL,
@@ -37,12 +48,20 @@ class ChatMessagesReport(DuckDBProjection):
             recipient VARCHAR NOT NULL,
             message VARCHAR NOT NULL,
             session_id VARCHAR,
-            delivered_at TIMESTAMPTZ
-        )
+            delivered_at TIMESTAMPTZ,
+            file_id VARCHAR,
+            file_name VARCHAR,
+            file_size BIGINT
+        );
+        -- Tables made before chat files had no file columns.
+        ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS file_id VARCHAR;
+        ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS file_name VARCHAR;
+        ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS file_size BIGINT;
     """
 
     @on(ChatMessage.Created)
     def sent(self, seq: int, event: Any) -> None:
+        file = getattr(event, "file", None) or {}  # events before chat files have none
         self.rows.append(
             (
                 seq,
@@ -52,6 +71,9 @@ class ChatMessagesReport(DuckDBProjection):
                 event.recipient,
                 event.text,
                 event.session_id,
+                file.get("file_id"),
+                file.get("name"),
+                file.get("size"),
             )
         )
 
@@ -70,7 +92,18 @@ def query(database: Any, filters: ChatFilters, **paging: Any) -> tuple[int, list
     return run_report(
         database,
         "chat_messages",
-        ("date", "message_id", "sender", "recipient", "message", "session_id", "delivered_at"),
+        (
+            "date",
+            "message_id",
+            "sender",
+            "recipient",
+            "message",
+            "session_id",
+            "delivered_at",
+            "file_id",
+            "file_name",
+            "file_size",
+        ),
         SORTABLE,
         where,
         json_columns=(),

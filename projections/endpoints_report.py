@@ -27,6 +27,14 @@ class EndpointFilters:
     connected: bool | None = None
 
 
+@dataclass(frozen=True)
+class ConnectedEndpoint:
+    endpoint_id: str
+    user_id: str
+    ip: str | None
+    gateway: str
+
+
 class EndpointsReport(DuckDBProjection):
     name = "endpoints"
     table = "endpoints"
@@ -122,3 +130,17 @@ def query(
         json_columns=("local_ips", "devices"),
         **paging,
     )
+
+
+def connected_elsewhere(database: Any, gateway: str) -> list[ConnectedEndpoint]:
+    """Endpoints still shown connected through another gateway than `gateway`."""
+    rows = (
+        database.cursor()
+        .execute(
+            "SELECT endpoint_id, user_id, ip, gateway FROM endpoints "
+            "WHERE disconnected_at IS NULL AND gateway <> ?",
+            [gateway],
+        )
+        .fetchall()
+    )
+    return [ConnectedEndpoint(*row) for row in rows]

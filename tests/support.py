@@ -129,11 +129,13 @@ def quorum_cli(
 
 
 class ServeProcess:
-    """`quorum serve` as a child process, on its own data dir and port."""
+    """`quorum serve` as a child process, on its own data dir and port; `env` adds
+    QUORUM_* settings (QUORUM_NATS_URL: an external NATS instead of its own)."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
+        self.env = {"QUORUM_NATS_URL": "", **(env or {})}
         self.process: subprocess.Popen[str] | None = None
 
     @property
@@ -155,7 +157,7 @@ class ServeProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "QUORUM_NATS_URL": ""},
+            env={**os.environ, **self.env},
             cwd=Path(__file__).resolve().parents[1],
         )
         deadline = time.monotonic() + 30

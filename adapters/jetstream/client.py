@@ -110,6 +110,11 @@ class JetStreamClient:
         self.positions = Positions()
 
     @property
+    def replicas(self) -> int:
+        """Replicas of every stream (and bucket) this client creates."""
+        return self._replicas
+
+    @property
     def nc(self) -> Client:
         if self._nc is None:
             raise StoreUnavailable("not connected to NATS")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from adapters.system import QuorumSystem
 from api.auth import Reader, System, Writer, client_ip
 from api.routes.settings import _expected_version
+from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import NotFound, invalid
 from projections import conferences as view
@@ -150,7 +151,7 @@ def change_lock(
     if set(body) != {"locked"} or not isinstance(body["locked"], bool):
         raise invalid("locked", 'give {"locked": true|false}')
     with acting_as(principal.actor):
-        system.conferences.set_lock(cid, body["locked"])
+        system.sessions.set_lock(cid, body["locked"], Caller(admin=principal.name))
     return _shown(system, cid)
 
 

@@ -21,6 +21,7 @@ from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.errors import NotFound, invalid
 from projections import call_history as calls_model
+from projections import chat_files as files_model
 from projections import chat_messages as chat_model
 from projections import config_changes
 from projections import endpoints_report as endpoints_model
@@ -415,6 +416,212 @@ def call_detail(
     return dict(found["list"][0])
 
 
+# -- A session's Participant List and Invite List (§16.2.2) ---------------------------------
+
+SESSION_PARTICIPANTS = Report(
+    projection="call_history",
+    sortable=calls_model.PARTICIPANT_SORTABLE,
+    query=calls_model.participants,
+    csv_name="participants.csv",
+    csv_header=(
+        "date",
+        "user_id",
+        "display_name",
+        "joined_at",
+        "left_at",
+        "duration",
+        "disconnect_cause",
+        "endpoint_id",
+    ),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["user_id"],
+        r["display_name"],
+        render(r["joined_at"], fmt) if r["joined_at"] else "",
+        render(r["left_at"], fmt) if r["left_at"] else "",
+        r["duration"] if r["duration"] is not None else "",
+        r["disconnect_cause"] or "",
+        r["endpoint_id"] or "",
+    ),
+)
+
+
+@dataclass
+class ParticipantParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    user_id: str | None = None
+    endpoint_id: str | None = None
+    disconnect_cause: str | None = None
+    connected: bool | None = None
+
+    def filters(self, session_id: str) -> calls_model.ParticipantFilters:
+        return calls_model.ParticipantFilters(
+            session_id=session_id,
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            user_id=self.user_id.lower() if self.user_id else None,
+            endpoint_id=self.endpoint_id,
+            disconnect_cause=self.disconnect_cause,
+            connected=self.connected,
+        )
+
+
+ParticipantQuery = Annotated[ParticipantParams, Depends()]
+
+
+@router.get("/calls/{session_id}/participants", response_model=None)
+def session_participants(
+    session_id: str,
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: ParticipantQuery,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
+) -> Response | dict[str, Any]:
+    """One row per connection: `date` it arrived, `joined_at` it entered (later for
+    one admitted from the waiting room, empty if never), `left_at` and `duration`
+    empty while connected."""
+    call_detail(session_id, principal, system, response)
+    pages = None if wants_csv(accept) else paging
+    filters = params.filters(session_id)
+    return answer(SESSION_PARTICIPANTS, filters, principal, system, response, order, pages)
+
+
+@router.get("/calls/{session_id}/participants/export", response_model=None)
+def export_session_participants(
+    session_id: str,
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: ParticipantQuery,
+    order: OrderBy,
+) -> Response | dict[str, Any]:
+    call_detail(session_id, principal, system, response)
+    filters = params.filters(session_id)
+    return answer(SESSION_PARTICIPANTS, filters, principal, system, response, order, None)
+
+
+SESSION_INVITES = Report(
+    projection="call_history",
+    sortable=calls_model.INVITE_SORTABLE,
+    query=calls_model.invites,
+    csv_name="invites.csv",
+    csv_header=("date", "inviter", "recipient", "accepted"),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["inviter"],
+        r["recipient"],
+        "true" if r["accepted"] else "false",
+    ),
+)
+
+
+@dataclass
+class InviteParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    inviter: str | None = None
+    recipient: str | None = None
+    accepted: bool | None = None
+
+    def filters(self, session_id: str, server_name: str) -> calls_model.InviteFilters:
+        return calls_model.InviteFilters(
+            session_id=session_id,
+            server_name=server_name,
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            inviter=self.inviter,
+            recipient=self.recipient,
+            accepted=self.accepted,
+        )
+
+
+InviteQuery = Annotated[InviteParams, Depends()]
+
+
+@router.get("/calls/{session_id}/invites", response_model=None)
+def session_invites(
+    session_id: str,
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: InviteQuery,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
+) -> Response | dict[str, Any]:
+    """Calls into the session: the server's name as inviter for those made at the
+    start, else the user or admin who called; `accepted` once the recipient joined
+    after that call. Self-joins have no row."""
+    call_detail(session_id, principal, system, response)
+    pages = None if wants_csv(accept) else paging
+    filters = params.filters(session_id, system.config.server_name)
+    return answer(SESSION_INVITES, filters, principal, system, response, order, pages)
+
+
+@router.get("/calls/{session_id}/invites/export", response_model=None)
+def export_session_invites(
+    session_id: str,
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: InviteQuery,
+    order: OrderBy,
+) -> Response | dict[str, Any]:
+    call_detail(session_id, principal, system, response)
+    filters = params.filters(session_id, system.config.server_name)
+    return answer(SESSION_INVITES, filters, principal, system, response, order, None)
+
+
+# -- A session's File List (§16.2.2, SES-07) -------------------------------------------------
+
+SESSION_FILES = Report(
+    projection="chat_files",
+    sortable=files_model.SORTABLE,
+    query=files_model.query,
+    csv_name="files.csv",
+    csv_header=("date", "sender", "name", "size_mb", "file_id", "deleted_at"),
+    csv_line=lambda r, fmt: (
+        render(r["date"], fmt),
+        r["sender"],
+        r["name"],
+        r["size_mb"],
+        r["file_id"],
+        render(r["deleted_at"], fmt) if r["deleted_at"] else "",
+    ),
+)
+
+
+@router.get("/calls/{session_id}/files", response_model=None)
+def session_files(
+    session_id: str,
+    principal: Reader,
+    system: System,
+    response: Response,
+    order: OrderBy,
+    paging: Pages,
+    accept: Accept = None,
+) -> Response | dict[str, Any]:
+    """Files sent to the session's group chat: `size` in bytes and `size_mb`; each
+    downloads at `GET files/{file_id}` until an admin deletes it (`deleted_at`)."""
+    call_detail(session_id, principal, system, response)
+    pages = None if wants_csv(accept) else paging
+    filters = files_model.FileFilters(session_id=session_id)
+    return answer(SESSION_FILES, filters, principal, system, response, order, pages)
+
+
+@router.get("/calls/{session_id}/files/export", response_model=None)
+def export_session_files(
+    session_id: str, principal: Reader, system: System, response: Response, order: OrderBy
+) -> Response | dict[str, Any]:
+    call_detail(session_id, principal, system, response)
+    filters = files_model.FileFilters(session_id=session_id)
+    return answer(SESSION_FILES, filters, principal, system, response, order, None)
+
+
 # -- Chat Messages (§16.3) -------------------------------------------------------------------
 
 CHAT = Report(
@@ -422,13 +629,15 @@ CHAT = Report(
     sortable=chat_model.SORTABLE,
     query=chat_model.query,
     csv_name="chat.csv",
-    csv_header=("date", "sender", "recipient", "message", "session_id"),
+    csv_header=("date", "sender", "recipient", "message", "session_id", "file_name", "file_size"),
     csv_line=lambda r, fmt: (
         render(r["date"], fmt),
         r["sender"],
         r["recipient"],
         r["message"],
         r["session_id"] or "",
+        r["file_name"] or "",
+        r["file_size"] if r["file_size"] is not None else "",
     ),
 )
 

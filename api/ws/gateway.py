@@ -8,34 +8,43 @@ gateway process sees a contact's change made on another.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import secrets
 import threading
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from nats.aio.msg import Msg
 from starlette.concurrency import run_in_threadpool
 
-from adapters.jetstream.loop import run_sync
+from adapters.jetstream.factory import nats_servers
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.errors import STATUS_OF
-from api.ws import protocol
-from domain.messaging.message import ChatMessage
+from api.ws import conference_methods, protocol
+from api.ws.fanout import KICK_SUBJECT, STATUS_SUBJECT, USER_SUBJECT, Fanout
+from api.ws.liveness import Liveness
+from api.ws.sockets import LocalSockets, send_all
+from domain.conferencing.invitations import REGISTRANT_PREFIX
+from domain.messaging.message import ChatMessage, message_view
+from domain.sessions.admission import GUEST, REGISTRANT, USER
+from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
-from domain.shared.errors import DomainError, FieldProblem, InvalidInput, Unauthorized
+from domain.shared.errors import DomainError, FieldProblem, Forbidden, InvalidInput, Unauthorized
 from domain.signaling.service import StatusChange
 from projections import directory
+from projections.endpoints_report import ConnectedEndpoint, connected_elsewhere
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["signaling"])
-STATUS_SUBJECT = "quorum.gw.status"
-KICK_SUBJECT = "quorum.gw.disconnect"
-USER_SUBJECT = "quorum.gw.user"
-"""Pushes addressed to one user's sockets, on whichever gateway they are."""
+LOST = "connection lost"
+GUEST_PREFIX = "#guest:"
+"""Guests' IDs: `#guest:` and 16 hex digits, one per socket."""
+SESSION_LEAVE_CAUSES = {"logout": "hangup", "closed": "hangup", "admin": "removed"}
+"""How a socket's end reads in a conference's participant list; otherwise the
+connection was lost."""
 
 
 @dataclass(eq=False)
@@ -44,6 +53,9 @@ class Connection:
     ip: str | None
     user_id: str | None = None
     endpoint_id: str | None = None
+    guest: bool = False
+    """A guest without an account (public conferences only, §5.4)."""
+    display_name: str | None = None
     contacts: set[str] = field(default_factory=set)
     """User IDs in this user's address book: whose status changes are pushed here."""
     errors_in_a_row: int = 0
@@ -55,72 +67,70 @@ class Gateway:
     def __init__(self, system: QuorumSystem) -> None:
         self.system = system
         self.gateway_id = uuid.uuid4().hex[:12]
-        self.connections: set[Connection] = set()
+        self.connections = LocalSockets()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._subscriptions: list[Any] = []
+        self.fanout = Fanout(
+            nats_servers(system.store.env["QUORUM_NATS_URL"]), f"quorum-gw-{self.gateway_id}"
+        )
+        self.fanout.on(f"{STATUS_SUBJECT}.>", self._on_status)
+        self.fanout.on(f"{KICK_SUBJECT}.>", self._on_kick)
+        self.fanout.on(f"{USER_SUBJECT}.>", self._on_user_push)
+        self.liveness = Liveness(
+            self.gateway_id,
+            self.fanout,
+            lambda: system.config.gw_heartbeat_seconds,
+            self._connected_elsewhere,
+            self._depart_remote,
+        )
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-
-        async def on_status(msg: Msg) -> None:
-            if self.loop is not None:
-                asyncio.run_coroutine_threadsafe(self._fan_out(json.loads(msg.data)), self.loop)
-
-        async def on_kick(msg: Msg) -> None:
-            if self.loop is not None:
-                user_id = json.loads(msg.data)["user_id"]
-                asyncio.run_coroutine_threadsafe(self._close_user(user_id), self.loop)
-
-        async def on_user_push(msg: Msg) -> None:
-            if self.loop is not None:
-                asyncio.run_coroutine_threadsafe(
-                    self._push_to_user(json.loads(msg.data)), self.loop
-                )
-
-        nc = self.system.recorder.client.nc
-        self._subscriptions = [
-            run_sync(nc.subscribe(f"{STATUS_SUBJECT}.>", cb=on_status)),
-            run_sync(nc.subscribe(f"{KICK_SUBJECT}.>", cb=on_kick)),
-            run_sync(nc.subscribe(f"{USER_SUBJECT}.>", cb=on_user_push)),
-        ]
+        self.fanout.start()
+        self.liveness.start()
 
     def stop(self) -> None:
         """Sockets still open when the gateway stops are recorded as gone."""
+        self.liveness.stop()
         for connection in list(self.connections):
             if connection.endpoint_id is not None:
                 try:
                     self.depart(connection, "server")
                 except Exception:  # NATS may already be gone
                     log.warning("could not record the end of %s", connection.endpoint_id)
-        for subscription in self._subscriptions:
-            try:
-                run_sync(subscription.unsubscribe(), timeout=5)
-            except Exception:  # the connection may be gone
-                pass
+        self.fanout.stop()
 
     def announce(self, change: StatusChange | None) -> None:
         if change is None:
             return
         body = {"user_id": change.user_id, "previous": change.previous, "new": change.new}
-        nc = self.system.recorder.client.nc
-        run_sync(nc.publish(f"{STATUS_SUBJECT}.{change.user_id}", json.dumps(body).encode()))
+        self.fanout.publish(f"{STATUS_SUBJECT}.{change.user_id}", body)
 
     def notify(self, user_id: str, event: str, data: dict[str, Any]) -> None:
         """Push `event` to every socket of `user_id`, on every gateway."""
-        body = json.dumps({"user_id": user_id, "event": event, "data": data}).encode()
-        run_sync(self.system.recorder.client.nc.publish(f"{USER_SUBJECT}.{user_id}", body))
+        body = {"user_id": user_id, "event": event, "data": data}
+        self.fanout.publish(f"{USER_SUBJECT}.{user_id}", body)
+
+    # The three handlers run on the NATS loop thread; sockets belong to the API's loop.
+    async def _on_status(self, change: dict[str, Any]) -> None:
+        self._on_api_loop(self._fan_out(change))
+
+    async def _on_kick(self, body: dict[str, Any]) -> None:
+        self._on_api_loop(self._close_user(body["user_id"]))
+
+    async def _on_user_push(self, message: dict[str, Any]) -> None:
+        self._on_api_loop(self._push_to_user(message))
+
+    def _on_api_loop(self, work: Coroutine[Any, Any, None]) -> None:
+        if self.loop is None or self.loop.is_closed():
+            work.close()
+            return
+        asyncio.run_coroutine_threadsafe(work, self.loop)
 
     async def _push_to_user(self, message: dict[str, Any]) -> None:
-        sent = False
-        for connection in list(self.connections):
-            if connection.user_id == message["user_id"] and connection.endpoint_id:
-                try:
-                    await connection.socket.send_text(
-                        protocol.push(message["event"], message["data"])
-                    )
-                    sent = True
-                except Exception:  # the socket is closing
-                    pass
+        sockets = [c for c in self.connections.of_user(message["user_id"]) if c.endpoint_id]
+        if not sockets:
+            return
+        sent = await send_all(sockets, protocol.push(message["event"], message["data"]))
         if sent and message["event"] == "chat.message":
             # Handed to a client: recorded as delivered (offline ones wait, §16.3).
             await run_in_threadpool(
@@ -148,9 +158,7 @@ class Gateway:
 
     def disconnect_user(self, user_id: str) -> None:
         """Close the user's sockets on every gateway (users/{id}/disconnect, §13.2)."""
-        nc = self.system.recorder.client.nc
-        body = json.dumps({"user_id": user_id}).encode()
-        run_sync(nc.publish(f"{KICK_SUBJECT}.{user_id}", body))
+        self.fanout.publish(f"{KICK_SUBJECT}.{user_id}", {"user_id": user_id})
 
     async def _close_user(self, user_id: str) -> None:
         for connection in list(self.connections):
@@ -162,26 +170,42 @@ class Gateway:
                     pass
 
     async def _fan_out(self, change: dict[str, Any]) -> None:
-        for connection in list(self.connections):
-            if change["user_id"] in connection.contacts:
-                try:
-                    await connection.socket.send_text(protocol.push("status", change))
-                except Exception:  # the socket is closing; its own loop records it
-                    pass
+        watchers = self.connections.watching(change["user_id"])
+        if watchers:  # a closing socket refuses; its own handler records its end
+            await send_all(watchers, protocol.push("status", change))
 
     def depart(self, connection: Connection, cause: str) -> None:
         if connection.endpoint_id is None:
             return
         endpoint_id, connection.endpoint_id = connection.endpoint_id, None
-        user_id = connection.user_id or "?"
-        actor = Actor(kind="user", name=user_id, ip=connection.ip)
-        with acting_as(actor):
+        self.depart_endpoint(connection.user_id or "?", endpoint_id, cause, connection.ip)
+
+    def depart_endpoint(self, user_id: str, endpoint_id: str, cause: str, ip: str | None) -> None:
+        """The endpoint is gone (a socket of this gateway, or one of a gateway gone
+        silent): it leaves its sessions, its calls end with "connection lost", then its
+        departure is recorded. Recorded once whoever notices first (optimistic
+        concurrency, idempotent ends); only that one tells the other party."""
+        with acting_as(Actor(kind="user", name=user_id, ip=ip)):
+            self.system.sessions.leave_endpoint(
+                user_id, endpoint_id, SESSION_LEAVE_CAUSES.get(cause, LOST)
+            )
             for update in self.system.calls.end_calls_of(user_id, endpoint_id):
-                other = update.call.other(user_id)
-                self.notify(other, "call.ended", {"call_id": str(update.call.id), "by": user_id})
+                if update.ended_now:
+                    data = {"call_id": str(update.call.id), "by": user_id, "cause": LOST}
+                    self.notify(update.call.other(user_id), "call.ended", data)
                 for change in update.status_changes:
                     self.announce(change)
             self.announce(self.system.endpoints.disconnect(endpoint_id, cause))
+
+    def _depart_remote(self, endpoint: ConnectedEndpoint) -> None:
+        self.depart_endpoint(endpoint.user_id, endpoint.endpoint_id, LOST, endpoint.ip)
+
+    def _connected_elsewhere(self) -> list[ConnectedEndpoint]:
+        """Endpoints of other gateways, from the Endpoints read model once up to date."""
+        if self.system.reports is None or "endpoints" not in self.system.runners:
+            return []
+        self.system.fresh("endpoints")
+        return connected_elsewhere(self.system.reports, self.gateway_id)
 
 
 def gateway_of(websocket: WebSocket) -> Gateway:
@@ -235,6 +259,7 @@ async def _handle(gateway: Gateway, connection: Connection, text: str) -> bool:
     connection.errors_in_a_row = 0
     await connection.socket.send_text(protocol.reply(request_id, result))
     if method == "auth" and connection.user_id is not None:
+        gateway.connections.index(connection)
         # After the auth reply, so the client hears it first.
         await run_in_threadpool(_deliver_waiting_messages, gateway, connection.user_id)
     return method != "logout"
@@ -266,18 +291,58 @@ def _dispatch(
             if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
                 raise InvalidInput.of([FieldProblem("users", "required", "a list of user IDs")])
             return {"statuses": {u: system.endpoints.status(u) for u in users[:500]}}
+        if method.startswith("conference."):
+            return _conference_method(gateway, connection, method, params)
+        if connection.guest:
+            raise Forbidden("guests take part in public conferences only (§5.4)")
         if method.startswith("call."):
             return _call_method(gateway, connection, method, params)
         if method == "chat.send":
             message = system.messaging.send(
-                connection.user_id, params.get("to"), params.get("text")
+                connection.user_id, params.get("to"), params.get("text"), params.get("file_id")
             )
-            gateway.notify(message.recipient, "chat.message", _chat_push(message))
+            gateway.notify(message.recipient, "chat.message", _chat_push(system, message))
             return {"message_id": str(message.id)}
         if method == "logout":
             gateway.depart(connection, "logout")
             return {"logged_out": True}
     raise AssertionError(f"method {method} is listed but not handled")
+
+
+def _conference_method(
+    gateway: Gateway, connection: Connection, method: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    user, endpoint = connection.user_id, connection.endpoint_id
+    assert user is not None and endpoint is not None
+    if method == "conference.join":
+        kind = USER
+        if connection.guest:
+            kind = REGISTRANT if user.startswith(REGISTRANT_PREFIX) else GUEST
+        return conference_methods.join(
+            gateway.system, user, kind, endpoint, connection.display_name, params
+        )
+    if method == "conference.chat":
+        return _conference_chat(gateway, connection, params)
+    caller = Caller(user_id=user, endpoint_id=endpoint)
+    return conference_methods.HANDLERS[method](gateway.system.sessions, caller, params)
+
+
+def _conference_chat(
+    gateway: Gateway, connection: Connection, params: dict[str, Any]
+) -> dict[str, Any]:
+    """A message to everyone joined (§16.3); each is an event."""
+    system = gateway.system
+    user, endpoint = connection.user_id, connection.endpoint_id
+    assert user is not None and endpoint is not None
+    session, recipients = system.sessions.chat_audience(
+        params.get("cid"), Caller(user_id=user, endpoint_id=endpoint)
+    )
+    message = system.messaging.send_to_session(
+        user, session.session_id, session.cid, recipients, params.get("text"), params.get("file_id")
+    )
+    for recipient in recipients:
+        gateway.notify(recipient, "conference.message", _chat_push(system, message, recipient))
+    return {"message_id": str(message.id)}
 
 
 def _call_method(
@@ -326,7 +391,9 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
     info: dict[str, Any] = {k: params[k] for k in ("app_name", "app_version", "os") if k in params}
     token = params.get("token")
     issued: str | None = None
-    if isinstance(token, str) and token:
+    if "guest_name" in params or "registrant_id" in params:
+        user_id = _guest(connection, params)
+    elif isinstance(token, str) and token:
         try:
             claims = system.tokens.verify(token)
         except InvalidToken:
@@ -359,10 +426,11 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
             user_id, connection.ip, gateway.gateway_id, info
         )
     connection.user_id, connection.endpoint_id = user_id, endpoint.endpoint_id
-    source = system.users.source()
-    connection.contacts = {
-        e["call_string"] for e in directory.address_book(system.sql_engine, user_id, source)
-    }
+    if not connection.guest:
+        source = system.users.source()
+        connection.contacts = {
+            e["call_string"] for e in directory.address_book(system.sql_engine, user_id, source)
+        }
     gateway.announce(change)
     result: dict[str, Any] = {"user_id": user_id, "endpoint_id": endpoint.endpoint_id}
     if issued is not None:
@@ -370,16 +438,35 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
     return result
 
 
+def _guest(connection: Connection, params: dict[str, Any]) -> str:
+    """A guest of a public conference (§5.4): a display name, or the ID of a webinar
+    registration (`#guest2:…`, the secret of the registrant's unique link)."""
+    registrant = params.get("registrant_id")
+    name = params.get("guest_name")
+    if registrant is not None and not (
+        isinstance(registrant, str) and registrant.startswith(REGISTRANT_PREFIX)
+    ):
+        raise InvalidInput.of(
+            [FieldProblem("registrant_id", "invalid", f"must start with {REGISTRANT_PREFIX}")]
+        )
+    if registrant is None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
+        raise InvalidInput.of(
+            [FieldProblem("guest_name", "invalid", "a display name of 1 to 256 characters")]
+        )
+    connection.guest = True
+    connection.display_name = name.strip() if isinstance(name, str) else None
+    return str(registrant) if registrant else f"{GUEST_PREFIX}{secrets.token_hex(8)}"
+
+
 def _deliver_waiting_messages(gateway: Gateway, user_id: str) -> None:
     """Messages sent while the user was offline reach them when they connect (§16.3)."""
     for message in gateway.system.messaging.waiting_for(user_id):
-        gateway.notify(user_id, "chat.message", _chat_push(message))
+        gateway.notify(user_id, "chat.message", _chat_push(gateway.system, message))
 
 
-def _chat_push(message: ChatMessage) -> dict[str, Any]:
-    return {
-        "message_id": str(message.id),
-        "from": message.sender,
-        "text": message.text,
-        "sent_at": message.created_on.isoformat(),
-    }
+def _chat_push(
+    system: QuorumSystem, message: ChatMessage, recipient: str | None = None
+) -> dict[str, Any]:
+    """A file comes with its link only to recipients whose groups allow downloading."""
+    may_download = system.files.may_download(recipient or message.recipient)
+    return message_view(message, may_download)

@@ -17,6 +17,20 @@ METHODS = (
     "call.reject",
     "call.hangup",
     "chat.send",
+    "conference.join",
+    "conference.leave",
+    "conference.participants",
+    "conference.admit",
+    "conference.remove",
+    "conference.moderator",
+    "conference.podium",
+    "conference.media",
+    "conference.speaking",
+    "conference.lock",
+    "conference.pin",
+    "conference.invite",
+    "conference.chat",
+    "conference.end",
     "logout",
 )
 EVENTS = (
@@ -27,6 +41,11 @@ EVENTS = (
     "call.ended",
     "call.missed",
     "chat.message",
+    "conference.invitation",
+    "conference.participant",
+    "conference.state",
+    "conference.message",
+    "conference.ended",
 )
 MAX_FRAME_BYTES = 64 * 1024
 MAX_PROTOCOL_ERRORS = 10

@@ -18,6 +18,8 @@ from domain.signaling.service import EndpointsService, StatusChange
 class CallUpdate:
     call: Call
     status_changes: list[StatusChange]
+    ended_now: bool = False
+    """This update recorded the end (not someone else a moment before)."""
 
 
 class CallsService:
@@ -87,15 +89,16 @@ class CallsService:
         return with_retries(attempt)
 
     def hang_up(self, call_id: object, user_id: str, cause: str = "hangup") -> CallUpdate:
-        def attempt() -> Call:
+        def attempt() -> tuple[Call, bool]:
             call = self._party(call_id, user_id)
-            if call.end(by=user_id, cause=cause, at=now()):
+            ended = call.end(by=user_id, cause=cause, at=now())
+            if ended:
                 self.store.save(call)
-            return call
+            return call, ended
 
-        call = with_retries(attempt)
+        call, ended = with_retries(attempt)
         changes = [self.endpoints.set_in_call(u, str(call.id), False) for u in call.parties()]
-        return CallUpdate(call, [c for c in changes if c is not None])
+        return CallUpdate(call, [c for c in changes if c is not None], ended)
 
     def end_calls_of(self, user_id: str, endpoint_id: str) -> list[CallUpdate]:
         """The endpoint went away: its active calls end with "connection lost" (once,

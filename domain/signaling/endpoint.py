@@ -75,7 +75,9 @@ class Endpoint(AuditedAggregate):
     class Disconnected(AuditedAggregate.Event):
         cause: str
         """'logout', 'closed' (by the client), 'timeout' (heartbeats stopped),
-        'admin' (users/{id}/disconnect), 'server' (the gateway stopped)."""
+        'protocol' (broken frames), 'admin' (users/{id}/disconnect), 'server' (the
+        gateway stopped), 'connection lost' (the gateway holding the socket went
+        silent: killed outright)."""
 
     @staticmethod
     def create_id(endpoint_id: str) -> UUID:

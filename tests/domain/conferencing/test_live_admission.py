@@ -175,7 +175,12 @@ def test_a_locked_conference_lets_in_moderators_and_those_called_after_the_lock(
         _check(web, WHO["guest"])
     _check(web, WHO["owner/moderator"])
     after_lock = Joiner(
-        "bob", "Bob", USER, moderator=False, pre_invited=False, invited_live=True,
+        "bob",
+        "Bob",
+        USER,
+        moderator=False,
+        pre_invited=False,
+        invited_live=True,
         invited_while_locked=True,
     )
     _check(web, after_lock)

@@ -1,0 +1,88 @@
+"""Real-time management of a running conference (guide §14.3.2; API.md
+`conferences/{id}/participants`, `…/invite`): who is in, who waits, who was invited
+and has not joined; admit, remove, moderators, podium, microphones and cameras."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.auth import Principal, Reader, System, Writer
+from domain.sessions.service import Caller
+from domain.shared.actor import acting_as
+from domain.shared.errors import invalid
+
+router = APIRouter(prefix="/conferences", tags=["conferences"])
+CHANGES = ("admitted", "moderator", "podium", "microphone", "camera")
+
+
+def _admin(principal: Principal) -> Caller:
+    return Caller(admin=principal.name)
+
+
+@router.get("/{cid}/participants")
+def list_participants(cid: str, principal: Reader, system: System) -> dict[str, Any]:
+    """Joined and waiting participants, and the invitees who have not joined."""
+    participants = system.sessions.participants(cid, _admin(principal))
+    not_joined = system.sessions.not_joined(cid)
+    return {
+        "cnt": len(participants),
+        "list": participants,
+        "not_joined": not_joined,
+    }
+
+
+@router.post("/{cid}/participants")
+def add_participants(
+    cid: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
+    with acting_as(principal.actor):
+        called = system.sessions.invite(cid, body.get("participants"), _admin(principal))
+    return {"called": called}
+
+
+@router.post("/{cid}/invite")
+def call_again(cid: str, principal: Writer, system: System) -> dict[str, Any]:
+    """ "Call again": every invitee not connected is called (§14.3.2)."""
+    with acting_as(principal.actor):
+        called = system.sessions.call_again(cid, _admin(principal))
+    return {"called": called}
+
+
+@router.patch("/{cid}/participants/{participant_id}")
+def change_participant(
+    cid: str, participant_id: str, body: dict[str, Any], principal: Writer, system: System
+) -> dict[str, Any]:
+    """Any of `admitted: true`, `moderator`, `podium`, `microphone`, `camera`."""
+    unknown = sorted(set(body) - set(CHANGES))
+    if unknown:
+        raise invalid(unknown[0], f"not a participant setting; use {', '.join(CHANGES)}")
+    if not body:
+        raise invalid("body", f"give any of {', '.join(CHANGES)}", reason="required")
+    for name, value in body.items():
+        if not isinstance(value, bool):
+            raise invalid(name, "must be true or false")
+    caller, sessions = _admin(principal), system.sessions
+    participant: dict[str, Any] = {}
+    with acting_as(principal.actor):
+        if body.get("admitted") is not None:
+            if body["admitted"] is not True:
+                raise invalid("admitted", "only true: a participant is admitted, not sent back")
+            participant = sessions.admit(cid, participant_id, caller)
+        if "moderator" in body:
+            participant = sessions.set_moderator(cid, participant_id, body["moderator"], caller)
+        if "podium" in body:
+            participant = sessions.set_podium(cid, participant_id, body["podium"], caller)
+        if "microphone" in body or "camera" in body:
+            participant = sessions.set_media(
+                cid, participant_id, body.get("microphone"), body.get("camera"), caller
+            )
+    return participant
+
+
+@router.delete("/{cid}/participants/{participant_id}", status_code=204)
+def remove_participant(cid: str, participant_id: str, principal: Writer, system: System) -> None:
+    with acting_as(principal.actor):
+        system.sessions.remove(cid, participant_id, _admin(principal))

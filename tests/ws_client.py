@@ -1,0 +1,84 @@
+"""A signaling client for tests: requests with replies, and the pushes that arrive in
+between kept for later assertions."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+
+Push = dict[str, Any]
+
+
+class Peer:
+    def __init__(self, base_url: str) -> None:
+        url = base_url.replace("http", "ws") + "/api/v4/ws"
+        self.ws: ClientConnection = connect(url, open_timeout=10).__enter__()
+        self.pushes: list[Push] = []
+        self._ids = itertools.count(1)
+        self.user_id: str | None = None
+        self.endpoint_id: str | None = None
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """The reply frame: `{"id", "result"}` or `{"id", "error"}`."""
+        request_id = next(self._ids)
+        self.ws.send(json.dumps({"id": request_id, "method": method, "params": params}))
+        while True:
+            frame: dict[str, Any] = json.loads(self.ws.recv(timeout=10))
+            if frame.get("id") == request_id:
+                return frame
+            if "event" in frame:
+                self.pushes.append(frame)
+
+    def ok(self, method: str, **params: Any) -> dict[str, Any]:
+        frame = self.call(method, **params)
+        assert "result" in frame, frame
+        result: dict[str, Any] = frame["result"]
+        return result
+
+    def error(self, method: str, **params: Any) -> dict[str, Any]:
+        frame = self.call(method, **params)
+        assert "error" in frame, frame
+        error: dict[str, Any] = frame["error"]
+        return error
+
+    def login(self, user_id: str, password: str = "Secret123") -> Peer:
+        result = self.ok("auth", login=user_id, password=password, app_name="Test")
+        self.user_id, self.endpoint_id = result["user_id"], result["endpoint_id"]
+        return self
+
+    def wait_for(
+        self,
+        event: str,
+        where: Callable[[dict[str, Any]], bool] = lambda d: True,
+        timeout: float = 10,
+    ) -> dict[str, Any]:
+        """The data of the first push of `event` matching `where` (kept or arriving)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for push in self.pushes:
+                if push["event"] == event and where(push["data"]):
+                    self.pushes.remove(push)
+                    data: dict[str, Any] = push["data"]
+                    return data
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {event} push; had {self.pushes}"
+            try:
+                frame = json.loads(self.ws.recv(timeout=remaining))
+            except TimeoutError:
+                continue
+            if "event" in frame:
+                self.pushes.append(frame)
+
+    def close(self) -> None:
+        self.ws.close()
+
+    def __enter__(self) -> Peer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
