@@ -24,12 +24,21 @@ class NatsPushes:
         self.client = client
 
     def push(self, user_id: str, event: str, data: dict[str, Any]) -> None:
-        body = {"user_id": user_id, "event": event, "data": data}
-        self._publish(f"{USER_SUBJECT}.{user_id}", body)
+        self._publish(*user_push(user_id, event, data))
 
     def status(self, change: StatusChange) -> None:
-        body = {"user_id": change.user_id, "previous": change.previous, "new": change.new}
-        self._publish(f"{STATUS_SUBJECT}.{change.user_id}", body)
+        self._publish(*status_push(change))
 
     def _publish(self, subject: str, body: dict[str, Any]) -> None:
         run_sync(self.client.nc.publish(subject, json.dumps(body, default=str).encode()))
+
+
+def user_push(user_id: str, event: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(subject, body) of a push to one user's sockets."""
+    return f"{USER_SUBJECT}.{user_id}", {"user_id": user_id, "event": event, "data": data}
+
+
+def status_push(change: StatusChange) -> tuple[str, dict[str, Any]]:
+    """(subject, body) of a status change for the user's contacts."""
+    body = {"user_id": change.user_id, "previous": change.previous, "new": change.new}
+    return f"{STATUS_SUBJECT}.{change.user_id}", body

@@ -17,12 +17,6 @@ from faststream.nats import NatsBroker
 
 from adapters.jetstream.loop import background_loop, run_sync
 
-STATUS_SUBJECT = "quorum.gw.status"
-"""`.<user>`: a user's status changed."""
-KICK_SUBJECT = "quorum.gw.disconnect"
-"""`.<user>`: close the user's sockets (admin disconnect)."""
-USER_SUBJECT = "quorum.gw.user"
-"""`.<user>`: a push to one user's sockets, on whichever gateway they are."""
 ALIVE_SUBJECT = "quorum.gw.alive"
 """`.<gateway>`: a gateway's heartbeat."""
 TIMEOUT = 10.0

@@ -20,11 +20,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from adapters.jetstream.factory import nats_servers
+from adapters.pushes import KICK_SUBJECT, STATUS_SUBJECT, USER_SUBJECT, status_push, user_push
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.errors import STATUS_OF
 from api.ws import conference_methods, protocol
-from api.ws.fanout import KICK_SUBJECT, STATUS_SUBJECT, USER_SUBJECT, Fanout
+from api.ws.fanout import Fanout
 from api.ws.liveness import Liveness
 from api.ws.sockets import LocalSockets, send_all
 from domain.conferencing.invitations import REGISTRANT_PREFIX
@@ -102,13 +103,11 @@ class Gateway:
     def announce(self, change: StatusChange | None) -> None:
         if change is None:
             return
-        body = {"user_id": change.user_id, "previous": change.previous, "new": change.new}
-        self.fanout.publish(f"{STATUS_SUBJECT}.{change.user_id}", body)
+        self.fanout.publish(*status_push(change))
 
     def notify(self, user_id: str, event: str, data: dict[str, Any]) -> None:
         """Push `event` to every socket of `user_id`, on every gateway."""
-        body = {"user_id": user_id, "event": event, "data": data}
-        self.fanout.publish(f"{USER_SUBJECT}.{user_id}", body)
+        self.fanout.publish(*user_push(user_id, event, data))
 
     # The three handlers run on the NATS loop thread; sockets belong to the API's loop.
     async def _on_status(self, change: dict[str, Any]) -> None:

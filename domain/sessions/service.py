@@ -7,6 +7,7 @@ participants follow the save."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -227,31 +228,24 @@ class SessionsService:
     # -- moderating (§2.3, §14.3) -----------------------------------------------------
 
     def admit(self, cid: object, participant_id: object, caller: Caller) -> Participant:
-        return self._moderate(cid, caller, lambda s: s.admit(str(participant_id)), "admitted")
+        return self._moderate(cid, participant_id, caller, lambda s, p: s.admit(p), "admitted")
 
     def set_moderator(
         self, cid: object, participant_id: object, granted: object, caller: Caller
     ) -> Participant:
         value = _flag(granted, "moderator")
-
-        def change(session: LiveSession) -> Participant:
-            target = session.get(participant_id)
-            session.set_moderator(target["user_id"], value)
-            return session.participants[target["participant_id"]]
-
-        return self._moderate(cid, caller, change, "updated")
+        return self._moderate(
+            cid,
+            participant_id,
+            caller,
+            lambda s, p: s.set_moderator(s.participants[p]["user_id"], value),
+        )
 
     def set_podium(
         self, cid: object, participant_id: object, on: object, caller: Caller
     ) -> Participant:
         value = _flag(on, "podium")
-
-        def change(session: LiveSession) -> Participant:
-            target = session.get(participant_id)
-            session.set_podium(target["participant_id"], value)
-            return session.participants[target["participant_id"]]
-
-        return self._moderate(cid, caller, change, "updated")
+        return self._moderate(cid, participant_id, caller, lambda s, p: s.set_podium(p, value))
 
     def set_media(
         self,
@@ -263,13 +257,7 @@ class SessionsService:
     ) -> Participant:
         mic = None if microphone is None else _flag(microphone, "microphone")
         cam = None if camera is None else _flag(camera, "camera")
-
-        def change(session: LiveSession) -> Participant:
-            target = session.get(participant_id)
-            session.set_media(target["participant_id"], mic, cam)
-            return session.participants[target["participant_id"]]
-
-        return self._moderate(cid, caller, change, "updated")
+        return self._moderate(cid, participant_id, caller, lambda s, p: s.set_media(p, mic, cam))
 
     def speaking(self, cid: object, caller: Caller) -> list[Participant]:
         """A smart meeting's client reports voice activity or content (§3.3)."""
@@ -499,15 +487,25 @@ class SessionsService:
         if own["role"] == PARTICIPANT and not session.is_moderator(own["user_id"]):
             raise Forbidden("only the owner, moderators and operators can do this (§2.3)")
 
-    def _moderate(self, cid: object, caller: Caller, change: Any, announced: str) -> Participant:
+    def _moderate(
+        self,
+        cid: object,
+        participant_id: object,
+        caller: Caller,
+        change: Callable[[LiveSession, str], object],
+        announced: str = "updated",
+    ) -> Participant:
+        """A moderator's `change` to one participant, saved when it changed anything."""
+
         def attempt() -> tuple[LiveSession, Participant]:
             conference, session = self.running(cid)
             self._moderating(conference, session, caller)
+            target = session.get(participant_id)["participant_id"]
             version = session.version
-            participant: Participant = change(session)
+            change(session, target)
             if session.version != version:
                 self.store.save(session)
-            return session, participant
+            return session, session.participants[target]
 
         session, participant = with_retries(attempt)
         if announced == "updated":
