@@ -17,6 +17,7 @@ from adapters.directory_sync import DirectorySyncer
 from adapters.file_store import FileStore
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.keystore import KeyStore, new_secret
+from adapters.licence_jobs import LicenceRedistribution
 from adapters.passwords import Argon2Hasher
 from adapters.pushes import NatsPushes
 from adapters.tokens import TokenIssuer
@@ -33,6 +34,8 @@ from domain.identity.sign_in import SignInService
 from domain.identity.storage import DirectoryLink, UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
+from domain.licensing.pool import LicencePool
+from domain.licensing.service import LicensingService
 from domain.messaging.files import ChatFilesService
 from domain.messaging.service import MessagingService
 from domain.sessions.service import SessionsService
@@ -43,6 +46,7 @@ from domain.shared.application import QuorumStore
 from domain.signaling.calls_service import CallsService
 from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
+from projections import directory
 from projections.admins_directory import AdminsDirectory
 from projections.call_history import CallHistoryReport
 from projections.chat_files import ChatFilesReport
@@ -71,6 +75,7 @@ class SnapshottingStore(QuorumStore):
         Conference: SNAPSHOT_EVERY,
         Group: SNAPSHOT_EVERY,
         DirectoryLink: SNAPSHOT_EVERY,
+        LicencePool: SNAPSHOT_EVERY,
     }
 
 
@@ -104,7 +109,14 @@ class QuorumSystem:
         )
         self.sign_in.storage = self.storage
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
-        self.endpoints = EndpointsService(self.store)
+        self.licensing = LicensingService(
+            self.store,
+            members_in_order=lambda groups: directory.members_in_order(
+                self.sql_engine, groups, self.users.source()
+            ),
+            group_exists=lambda group_id: self.groups.find(group_id) is not None,
+        )
+        self.endpoints = EndpointsService(self.store, self.licensing)
         self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
         self.file_store = FileStore(self.recorder.client)
         self.files = ChatFilesService(
@@ -112,12 +124,21 @@ class QuorumSystem:
         )
         self.messaging = MessagingService(self.store, self.users, self.files)
         self.conferences = ConferencesService(
-            self.store, user_exists=lambda user_id: self.users.find(user_id) is not None
+            self.store,
+            user_exists=lambda user_id: self.users.find(user_id) is not None,
+            public_conferences_allowed=lambda: self.licensing.enabled("public_conferences"),
+            extension_enabled=self.licensing.enabled,
         )
         self.templates = TemplatesService(self.store, self.conferences)
         self.pushes = NatsPushes(self.recorder.client)
         self.sessions = SessionsService(
-            self.store, self.conferences, self.users, self.groups, self.endpoints, self.pushes
+            self.store,
+            self.conferences,
+            self.users,
+            self.groups,
+            self.endpoints,
+            self.pushes,
+            self.licensing,
         )
 
         self.sql_engine = make_engine(config.database_url)
@@ -146,6 +167,7 @@ class QuorumSystem:
             candidates=lambda: [r.shown_cid for r in conferences_view.scheduled(engine)],
             all_cids=lambda: [r.shown_cid for r in conferences_view.all_conferences(engine)],
         )
+        self.licence_jobs = LicenceRedistribution(self.licensing)
         self.runners = {
             p.name: ProjectionRunner(self.recorder, self.store.mapper, p) for p in projections
         }
@@ -169,6 +191,13 @@ class QuorumSystem:
         with acting_as(SYSTEM):
             self.groups.ensure_builtins()
         self.file_store.ensure()  # the chat files' bucket, next to the event streams
+
+    def start_licence_jobs(self) -> None:
+        """Distribute permanent PRO licences as a start does, then every 24 hours;
+        the group members come from the directory, so it is brought up to date first."""
+        self.fresh("directory", timeout=30)
+        self.licence_jobs.at_start()
+        self.licence_jobs.start()
 
     def fresh(self, projection: str, timeout: float = 5.0) -> bool:
         """Wait until `projection` has applied everything stored before this call."""
@@ -219,6 +248,7 @@ class QuorumSystem:
     def close(self) -> None:
         self.directory_sync.stop()
         self.conference_jobs.stop()
+        self.licence_jobs.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.identity.directory_port import DirectoryUnavailable
 from domain.identity.sign_in import AccountLocked
+from domain.licensing.terms import LicenceUnavailable
 from domain.shared.errors import (
     AlreadyExists,
     Conflict,
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (InvalidInput, 400, "invalid"),
+    (LicenceUnavailable, 403, "licenceUnavailable"),
     (AccountLocked, 423, "locked"),
     (Unauthorized, 401, "accessTokenInvalid"),
     (Forbidden, 403, "forbidden"),

@@ -106,6 +106,9 @@ def set_up(server: Server) -> dict[str, str]:
         reply = http.post("/admin/session", json={"login": "root", "password": ADMIN_PASSWORD})
         reply.raise_for_status()
         headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        licence = {"online": 100_000, "pro": 1000, "guest": 10, "gateway": 10}
+        reply = http.put("/license", json=licence, headers=headers)  # one per socket
+        reply.raise_for_status()
         reply = http.post("/groups", json={"display_name": "bench"}, headers=headers)
         reply.raise_for_status()
         group = reply.json()["id"]

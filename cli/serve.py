@@ -45,6 +45,7 @@ def run_server(args: argparse.Namespace) -> int:
         system.start_projections()
         system.directory_sync.start()
         system.conference_jobs.start()
+        system.start_licence_jobs()
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
         control = ControlService(system, control_subject)
         control.start()

@@ -11,6 +11,7 @@ from typing import Any
 from domain.conferencing.conference import Conference
 from domain.identity.group import Group
 from domain.identity.user import User
+from domain.licensing.pool import LicencePool
 from domain.settings.model import ServerSettings
 from projections.duck import DuckDBProjection
 from projections.engine import on
@@ -79,6 +80,16 @@ class ConfigChangesReport(DuckDBProjection):
         # Only the keys' public fingerprints: a report never shows a secret.
         change = {"parameter": event.name, "previous": event.previous_key_id, "new": event.key_id}
         self._row(seq, event, "edit", "server_settings", KEY_SECTIONS[event.name], [change])
+
+    # -- the licence (§9.1.1) and the PRO licence settings (§9.1.2) --------------------
+
+    @on(LicencePool.TermsLoaded)
+    def licence_loaded(self, seq: int, event: Any) -> None:
+        self._row(seq, event, "edit", "license", "license", event.changes)
+
+    @on(LicencePool.ProSettingsChanged)
+    def pro_settings_changed(self, seq: int, event: Any) -> None:
+        self._row(seq, event, "edit", "license", "license/pro", event.changes)
 
     # -- users and groups (Registry mode only, CFG-01) ---------------------------------
 

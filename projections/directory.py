@@ -432,3 +432,24 @@ def list_aliases(engine: Engine) -> list[AliasRow]:
 def find_alias(engine: Engine, alias: str) -> AliasRow | None:
     with Session(engine) as session:
         return session.get(AliasRow, alias.lower())
+
+
+def members_in_order(engine: Engine, group_ids: list[str], source: str) -> list[str]:
+    """Active members of the groups, group by group in the given order and by display
+    name inside a group (permanent PRO licences, §9.1.2); `@no_group` is everyone in
+    no other group. A user in two groups comes once, at the first."""
+    ordered: dict[str, None] = {}
+    with Session(engine) as session:
+        active = select(UserRow).where(UserRow.source == source, col(UserRow.is_active))
+        for group_id in group_ids:
+            members = select(MembershipRow.user_id).where(MembershipRow.source == source)
+            if group_id == NO_GROUP:
+                rows = session.exec(active.where(col(UserRow.user_id).not_in(members)))
+            else:
+                in_group = members.where(MembershipRow.group_id == group_id)
+                rows = session.exec(active.where(col(UserRow.user_id).in_(in_group)))
+            for row in sorted(
+                rows, key=lambda r: ((r.display_name or r.user_id).lower(), r.user_id)
+            ):
+                ordered.setdefault(row.user_id, None)
+    return list(ordered)

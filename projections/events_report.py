@@ -12,6 +12,7 @@ from domain.admins.model import ADMIN_TYPE, AdminAccount
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
+from domain.licensing.pool import LicencePool
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
@@ -33,6 +34,8 @@ SEVERITY = {
     "start": "Medium",
     "stop": "High",
     "restart": "High",
+    "pro_license_limit": "Medium",
+    "pro_license_revocation": "Medium",
 }
 """FEATURES Z-14: the guide gives only samples (login Low, start Medium, stop and
 restart High); the rest is our mapping, and every delete_* event is High."""
@@ -302,6 +305,37 @@ class EventsReport(DuckDBProjection):
                     "url": event.url,
                     "error": event.error,
                 },
+            ),
+        )
+
+    # -- PRO licences (§16.1.1 pro_license_limit / pro_license_revocation) ------------
+
+    @on(LicencePool.ProLicenceLimitReached)
+    def pro_license_limit(self, seq: int, event: Any) -> None:
+        # Refused at a join or a request: the user's doing; lost at a redistribution
+        # (automatic, after a restart or a licence change): the server's.
+        source = "server" if event.reason == "redistribution" else "user"
+        self._add(
+            seq,
+            event,
+            _Row(
+                "pro_license_limit",
+                source,
+                ", ".join(event.users),
+                {"users": list(event.users), "reason": event.reason, "at": event.at},
+            ),
+        )
+
+    @on(LicencePool.TemporaryLicenceRevoked)
+    def pro_license_revocation(self, seq: int, event: Any) -> None:
+        self._add(
+            seq,
+            event,
+            _Row(
+                "pro_license_revocation",
+                "admin",
+                event.user_id,
+                {"user_id": event.user_id, "removed_from": list(event.participants)},
             ),
         )
 

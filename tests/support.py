@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -84,11 +85,28 @@ class RunningApi:
         return self.system.recorder.max_notification_id() or 0
 
 
+ROOMY_LICENCE: dict[str, Any] = {
+    "edition": "annual",
+    "online": 1000,
+    "pro": 1000,
+    "guest": 100,
+    "gateway": 100,
+    "extensions": ["federation", "interpretation", "streaming"],
+}
+"""A registered server with room for every test that is not about licences."""
+
+
 @contextmanager
-def running_api(nats_url: str, data_dir: Path) -> Iterator[RunningApi]:
+def running_api(
+    nats_url: str, data_dir: Path, licence: dict[str, Any] | None = ROOMY_LICENCE
+) -> Iterator[RunningApi]:
+    """`licence=None` leaves the server unregistered (the free edition)."""
     config = Config(data_dir=data_dir, http_port=free_port())
     system = QuorumSystem(config, nats_url)
     system.prepare()
+    if licence is not None:
+        with acting_as(SYSTEM):
+            system.licensing.load(licence)
     system.start_projections()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -21,7 +21,7 @@ ALIVE_SUBJECT = "quorum.gw.alive"
 """`.<gateway>`: a gateway's heartbeat."""
 TIMEOUT = 10.0
 
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[[Any], Awaitable[Any]]
 log = logging.getLogger(__name__)
 
 
@@ -36,9 +36,11 @@ class Fanout:
         self._sending: set[asyncio.Task[None]] = set()
         self.started = False
 
-    def on(self, subject: str, handler: Handler) -> None:
-        """Before `start`: `handler(body)` for every message on `subject` (wildcards too)."""
-        self.broker.subscriber(subject)(handler)
+    def on(self, subject: str, handler: Handler, queue: str = "") -> None:
+        """Before `start`: `handler(body)` for every message on `subject` (wildcards
+        too); with a `queue`, one process of the group takes each message. What the
+        handler returns answers a request."""
+        self.broker.subscriber(subject, queue=queue)(handler)
 
     def start(self) -> None:
         run_sync(self.broker.start(), timeout=TIMEOUT)

@@ -25,15 +25,25 @@ from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.errors import STATUS_OF
 from api.ws import conference_methods, protocol
+from api.ws.devices import DeviceLink
 from api.ws.fanout import Fanout
 from api.ws.liveness import Liveness
 from api.ws.sockets import LocalSockets, send_all
 from domain.conferencing.invitations import REGISTRANT_PREFIX
+from domain.licensing.terms import ONLINE, unavailable
 from domain.messaging.message import ChatMessage, message_view
 from domain.sessions.admission import GUEST, REGISTRANT, USER
 from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
-from domain.shared.errors import DomainError, FieldProblem, Forbidden, InvalidInput, Unauthorized
+from domain.shared.clock import now
+from domain.shared.errors import (
+    Conflict,
+    DomainError,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    Unauthorized,
+)
 from domain.signaling.service import StatusChange
 from projections import directory
 from projections.endpoints_report import ConnectedEndpoint, connected_elsewhere
@@ -43,6 +53,8 @@ router = APIRouter(tags=["signaling"])
 LOST = "connection lost"
 GUEST_PREFIX = "#guest:"
 """Guests' IDs: `#guest:` and 16 hex digits, one per socket."""
+AWAKE_NOT_NEEDED = ("status.get", "license.get", "logout")
+"""What a sleeping endpoint may still do without waking up."""
 SESSION_LEAVE_CAUSES = {"logout": "hangup", "closed": "hangup", "admin": "removed"}
 """How a socket's end reads in a conference's participant list; otherwise the
 connection was lost."""
@@ -59,6 +71,8 @@ class Connection:
     display_name: str | None = None
     contacts: set[str] = field(default_factory=set)
     """User IDs in this user's address book: whose status changes are pushed here."""
+    sleeping: bool = False
+    """Put to sleep by its OS: it hears pushes but holds no online licence (§5.1)."""
     errors_in_a_row: int = 0
     closing_cause: str | None = None
     """Set when the server closes the socket on purpose (e.g. 'admin')."""
@@ -76,6 +90,7 @@ class Gateway:
         self.fanout.on(f"{STATUS_SUBJECT}.>", self._on_status)
         self.fanout.on(f"{KICK_SUBJECT}.>", self._on_kick)
         self.fanout.on(f"{USER_SUBJECT}.>", self._on_user_push)
+        self.devices = DeviceLink(system, self.fanout)
         self.liveness = Liveness(
             self.gateway_id,
             self.fanout,
@@ -285,15 +300,30 @@ def _dispatch(
         if method == "endpoint.update":
             endpoint = system.endpoints.update_info(connection.endpoint_id, params)
             return {"endpoint_id": endpoint.endpoint_id, **endpoint.info}
+        if method == "endpoint.sleep":
+            if connection.guest:
+                raise Forbidden("a guest holds no online licence to give back")
+            endpoint = system.endpoints.set_sleeping(connection.endpoint_id, params.get("sleeping"))
+            connection.sleeping = endpoint.sleeping
+            return {"endpoint_id": endpoint.endpoint_id, "sleeping": endpoint.sleeping}
         if method == "status.get":
             users = params.get("users")
             if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
                 raise InvalidInput.of([FieldProblem("users", "required", "a list of user IDs")])
             return {"statuses": {u: system.endpoints.status(u) for u in users[:500]}}
+        if connection.sleeping and method not in AWAKE_NOT_NEEDED:
+            raise Conflict(
+                "the endpoint is asleep and holds no online licence; wake it first",
+                [FieldProblem("method", "conflict", "send endpoint.sleep {sleeping: false}")],
+            )
         if method.startswith("conference."):
             return _conference_method(gateway, connection, method, params)
         if connection.guest:
             raise Forbidden("guests take part in public conferences only (§5.4)")
+        if method == "license.get":
+            return system.licensing.licence_of(connection.user_id)
+        if method == "license.request":
+            return system.licensing.request(connection.user_id)
         if method.startswith("call."):
             return _call_method(gateway, connection, method, params)
         if method == "chat.send":
@@ -401,6 +431,7 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
             raise Unauthorized("a user's access token is needed")
         user_id = system.sign_in.authenticate(claims.subject, claims.session_id).user_id
     else:
+        _online_licence_left(system)
         missing = [n for n in ("login", "password") if not isinstance(params.get(n), str)]
         if missing:
             raise InvalidInput.of(
@@ -422,7 +453,7 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
     actor = Actor(kind="user", name=user_id, ip=connection.ip, app_name=info.get("app_name"))
     with acting_as(actor):
         endpoint, change = system.endpoints.connect(
-            user_id, connection.ip, gateway.gateway_id, info
+            user_id, connection.ip, gateway.gateway_id, info, guest=connection.guest
         )
     connection.user_id, connection.endpoint_id = user_id, endpoint.endpoint_id
     if not connection.guest:
@@ -435,6 +466,17 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
     if issued is not None:
         result["token"] = issued
     return result
+
+
+def _online_licence_left(system: QuorumSystem) -> None:
+    """Refuse before the password is checked, so a sign-in that cannot connect is not
+    recorded as a login; the endpoint's save makes the final decision."""
+    pool = system.licensing.pool()
+    if pool.available(ONLINE, now()) <= 0:
+        raise unavailable(
+            "login",
+            f"all {pool.total(ONLINE, now())} online licences are in use; try again later",
+        )
 
 
 def _guest(connection: Connection, params: dict[str, Any]) -> str:

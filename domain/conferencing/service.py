@@ -52,6 +52,7 @@ class ConferencesService:
         store: QuorumStore,
         *,
         public_conferences_allowed: Callable[[], bool] = lambda: True,
+        extension_enabled: Callable[[str], bool] = lambda name: True,
         user_exists: Callable[[str], bool] = lambda user_id: True,
         cid_generator: Callable[[], str] = generate_cid,
         pin_generator: Callable[[], str] = generate_pin,
@@ -61,6 +62,8 @@ class ConferencesService:
         self.store = store
         self.public_conferences_allowed = public_conferences_allowed
         """The licence's Public Web Conferences extension (§3.2, EXT-09)."""
+        self.extension_enabled = extension_enabled
+        """The licence's other extensions (simultaneous interpretation, §5)."""
         self.user_exists = user_exists
         """Whether an owner's user ID names an account."""
         self.cid_generator = cid_generator
@@ -105,6 +108,14 @@ class ConferencesService:
             raise invalid(
                 "access",
                 "public conferences need the Public Web Conferences extension (§3.2)",
+                reason="licenceUnavailable",
+            )
+        if parameters.get("interpretation") is not None and not self.extension_enabled(
+            "interpretation"
+        ):
+            raise invalid(
+                "interpretation",
+                "simultaneous interpretation needs a paid licence (§4.5, §5)",
                 reason="licenceUnavailable",
             )
 

@@ -19,6 +19,8 @@ from domain.conferencing.schedule import NONE
 from domain.conferencing.service import ConferencesService
 from domain.identity.groups_service import GroupsService
 from domain.identity.users_service import UsersService
+from domain.licensing.service import HOT_ATTEMPTS, LicensingService
+from domain.licensing.terms import unavailable
 from domain.sessions.admission import (
     ENDPOINT,
     GUEST,
@@ -82,8 +84,12 @@ class SessionsService:
         groups: GroupsService,
         endpoints: EndpointsService,
         pushes: Pushes,
+        licensing: LicensingService,
     ) -> None:
         self.store = store
+        self.licensing = licensing
+        licensing.evict = self.evict
+        licensing.participations = self.participations
         self.conferences = conferences
         self.users = users
         self.groups = groups
@@ -152,8 +158,11 @@ class SessionsService:
         endpoint_id: str | None,
         display_name: str | None = None,
         pin: object = None,
+        account: str | None = None,
     ) -> Joined:
-        """Join by CID (§3.5, §14.4.6.1); joining a stopped virtual room starts it."""
+        """Join by CID (§3.5, §14.4.6.1); joining a stopped virtual room starts it.
+        The participant takes the licences of its kind in the same save (§5.2-§5.4);
+        `account` is the user a SIP/H.323 device is signed in as (an online licence)."""
 
         def attempt() -> Joined:
             conference = self.conferences.get(_cid(cid))
@@ -167,11 +176,18 @@ class SessionsService:
                 guests_present=sum(p["kind"] in (GUEST, REGISTRANT) for p in session.present()),
             )
             participant = self._participant(conference, joiner, endpoint_id)
+            pool = self.licensing.pool()
+            refusal = self.licensing.take_for_participant(
+                pool, kind, user_id, participant["participant_id"], session.session_id, account
+            )
+            if refusal is not None:
+                self.store.save(pool)  # a PRO refusal is an event (pro_license_limit)
+                raise unavailable("cid", refusal)
             session.join(participant)
-            self.store.save(session)
+            self.store.save(session, pool)  # one atomic batch: never more than licensed
             return Joined(session, session.participants[participant["participant_id"]])
 
-        joined = with_retries(attempt)
+        joined = with_retries(attempt, attempts=HOT_ATTEMPTS)
         self._set_status(joined.session, joined.participant, active=True)
         self._announce(joined.session, joined.participant, joined.participant["state"])
         return joined
@@ -189,6 +205,14 @@ class SessionsService:
             if participant is not None:
                 self._leave(session_id, participant["participant_id"], cause)
 
+    def leave_device(self, cid: object, participant_id: object, cause: str) -> None:
+        """A SIP/H.323/RTSP device hung up or was lost (told by the device gateway)."""
+        _, session = self.running(cid)
+        participant = session.get(participant_id)
+        if participant["kind"] != ENDPOINT:
+            raise invalid("participant_id", "not a SIP/H.323/RTSP participant")
+        self._leave(session.session_id, participant["participant_id"], cause)
+
     def remove(self, cid: object, participant_id: object, caller: Caller) -> None:
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
@@ -199,10 +223,12 @@ class SessionsService:
             session = self._load(session_id)
             left = session.leave(participant_id, cause, now())
             if left is not None:
-                self.store.save(session)
+                pool = self.licensing.pool()
+                self.licensing.release_participant(pool, left["user_id"], participant_id)
+                self.store.save(session, pool)
             return session, left
 
-        session, left = with_retries(attempt)
+        session, left = with_retries(attempt, attempts=HOT_ATTEMPTS)
         if left is None:
             return
         if not session.of_user(left["user_id"]):
@@ -376,6 +402,7 @@ class SessionsService:
             self._call(conference, online, SERVER)
 
     def ended(self, session: LiveSession, left: list[Participant]) -> None:
+        self._release_all(left)
         users = {p["user_id"]: p for p in left}  # one status change per user
         for participant in users.values():
             self._set_status(session, participant, active=False)
@@ -383,7 +410,38 @@ class SessionsService:
         for user_id in users:
             self.pushes.push(user_id, "conference.ended", data)
 
+    def evict(self, user_id: str, cause: str) -> None:
+        """The user lost their PRO licence: out of every running conference (§5.2.1)."""
+        for session_id in self.endpoints.conferences_of(user_id):
+            session = find(self.store, LiveSession.create_id(session_id), LiveSession)
+            for participant in session.of_user(user_id) if session and not session.ended else []:
+                self._leave(session_id, participant["participant_id"], cause)
+
+    def participations(self, user_id: str) -> list[str]:
+        """The user's participant IDs in running sessions."""
+        found = []
+        for session_id in self.endpoints.conferences_of(user_id):
+            session = find(self.store, LiveSession.create_id(session_id), LiveSession)
+            if session is not None and not session.ended:
+                found += [p["participant_id"] for p in session.of_user(user_id)]
+        return found
+
     # -- helpers ----------------------------------------------------------------------
+
+    def _release_all(self, left: list[Participant]) -> None:
+        """Licences of everyone a session's end sent away (saved after the end itself)."""
+        if not left:
+            return
+
+        def attempt() -> None:
+            pool = self.licensing.pool()
+            for participant in left:
+                self.licensing.release_participant(
+                    pool, participant["user_id"], participant["participant_id"]
+                )
+            self.store.save(pool)
+
+        with_retries(attempt, attempts=HOT_ATTEMPTS)
 
     def _session_of(self, conference: Conference) -> LiveSession | None:
         if not conference.is_running or conference.session_id is None:
@@ -517,7 +575,9 @@ class SessionsService:
         return participant
 
     def _set_status(self, session: LiveSession, participant: Participant, active: bool) -> None:
-        if participant["kind"] != USER:
+        """Presence knows which sessions a socket's user is in, guests included, so a
+        closing socket leaves them all (and gives its licences back)."""
+        if participant["kind"] not in (USER, GUEST, REGISTRANT):
             return
         change = self.endpoints.set_in_conference(
             participant["user_id"],

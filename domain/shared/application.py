@@ -6,6 +6,8 @@ production, eventsourcing's in-memory recorder in pure domain tests.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
@@ -37,16 +39,18 @@ def find(store: QuorumStore, aggregate_id: UUID, kind: type[A]) -> A | None:
     return found
 
 
-def with_retries(command: Callable[[], T], *, retry: bool = True) -> T:
+def with_retries(
+    command: Callable[[], T], *, retry: bool = True, attempts: int = SAVE_ATTEMPTS
+) -> T:
     """Run a load-change-save `command`; if another writer got in first, run it again
     on the fresh state (both changes land, in order), or report the conflict.
 
     `command` must load or build every aggregate it saves itself: a failed save has
     already taken the aggregates' pending events."""
-    attempts = SAVE_ATTEMPTS if retry else 1
-    for _ in range(attempts):
+    for attempt in range(attempts if retry else 1):
         try:
             return command()
         except IntegrityError:
-            continue
+            # Writers that collided back off by different amounts, so they stop colliding.
+            time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
     raise Conflict("the object was changed by someone else at the same time; try again")

@@ -58,6 +58,8 @@ class Endpoint(AuditedAggregate):
     info: dict[str, Any]
     """Application name and version, OS, local IPs, devices."""
     connected: bool = field(default=True, init=False)
+    sleeping: bool = field(default=False, init=False)
+    """Put to sleep by its OS: connected for pushes, holding no online licence (§5.1)."""
     disconnect_cause: str | None = field(default=None, init=False)
 
     class Created(AuditedAggregate.Created, AuditedAggregate.Event):
@@ -71,6 +73,9 @@ class Endpoint(AuditedAggregate):
 
     class InfoUpdated(AuditedAggregate.Event):
         changes: list[Change]
+
+    class SleepChanged(AuditedAggregate.Event):
+        sleeping: bool
 
     class Disconnected(AuditedAggregate.Event):
         cause: str
@@ -92,6 +97,10 @@ class Endpoint(AuditedAggregate):
     @event(InfoUpdated)
     def _info_updated(self, changes: list[Change]) -> None:
         self.info = {**self.info, **{c["parameter"]: c["new"] for c in changes}}
+
+    @event(SleepChanged)
+    def set_sleeping(self, sleeping: bool) -> None:
+        self.sleeping = sleeping
 
     def disconnect(self, cause: str) -> bool:
         if not self.connected:

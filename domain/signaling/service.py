@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.licensing.service import HOT_ATTEMPTS, LicensingService
+from domain.licensing.terms import ONLINE
 from domain.shared.application import QuorumStore, find, with_retries
-from domain.shared.errors import NotFound
+from domain.shared.errors import FieldProblem, InvalidInput, NotFound
 from domain.signaling.endpoint import Endpoint, check_info, new_endpoint_id
 from domain.signaling.presence import Presence
 
@@ -19,22 +21,54 @@ class StatusChange:
 
 
 class EndpointsService:
-    def __init__(self, store: QuorumStore) -> None:
+    def __init__(self, store: QuorumStore, licensing: LicensingService) -> None:
         self.store = store
+        self.licensing = licensing
 
     def connect(
-        self, user_id: str, ip: str | None, gateway: str, info: dict[str, Any]
+        self, user_id: str, ip: str | None, gateway: str, info: dict[str, Any], guest: bool = False
     ) -> tuple[Endpoint, StatusChange | None]:
-        endpoint = Endpoint(
-            endpoint_id=new_endpoint_id(),
-            user_id=user_id,
-            ip=ip,
-            gateway=gateway,
-            info=check_info(info),
-        )
-        self.store.save(endpoint)
+        """A user's endpoint takes an online licence with its connection, in the same
+        atomic save (§5.1); a guest's takes none (§5.4)."""
+        checked = check_info(info)
+        endpoint_id = new_endpoint_id()
+
+        def attempt() -> Endpoint:
+            endpoint = Endpoint(
+                endpoint_id=endpoint_id, user_id=user_id, ip=ip, gateway=gateway, info=checked
+            )
+            if guest:
+                self.store.save(endpoint)
+                return endpoint
+            pool = self.licensing.pool()
+            self.licensing.take_online(pool, endpoint_id, user_id)
+            self.store.save(endpoint, pool)
+            return endpoint
+
+        endpoint = with_retries(attempt, attempts=HOT_ATTEMPTS)
         change = self._presence(user_id, lambda p: p.connect(endpoint.endpoint_id))
         return endpoint, change
+
+    def set_sleeping(self, endpoint_id: str, sleeping: object) -> Endpoint:
+        """A client put to sleep by its OS holds no online licence (§5.1); waking up
+        takes one again, or is refused when none is free (the socket stays asleep)."""
+        if not isinstance(sleeping, bool):
+            raise InvalidInput.of([FieldProblem("sleeping", "invalid", "must be true or false")])
+
+        def attempt() -> Endpoint:
+            endpoint = self.get(endpoint_id)
+            if endpoint.sleeping == sleeping or not endpoint.connected:
+                return endpoint
+            pool = self.licensing.pool()
+            if sleeping:
+                pool.release(ONLINE, endpoint_id)
+            else:
+                self.licensing.take_online(pool, endpoint_id, endpoint.user_id)
+            endpoint.set_sleeping(sleeping)
+            self.store.save(endpoint, pool)
+            return endpoint
+
+        return with_retries(attempt, attempts=HOT_ATTEMPTS)
 
     def update_info(self, endpoint_id: str, values: Any) -> Endpoint:
         checked = check_info(values)
@@ -52,10 +86,12 @@ class EndpointsService:
             endpoint = self.get(endpoint_id)
             if not endpoint.disconnect(cause):
                 return None
-            self.store.save(endpoint)
+            pool = self.licensing.pool()
+            pool.release(ONLINE, endpoint_id)  # the licence goes with the connection
+            self.store.save(endpoint, pool)
             return endpoint
 
-        ended = with_retries(attempt)
+        ended = with_retries(attempt, attempts=HOT_ATTEMPTS)
         if ended is None:
             return None
         return self._presence(ended.user_id, lambda p: p.disconnect(endpoint_id))
