@@ -91,7 +91,14 @@ ROOMY_LICENCE: dict[str, Any] = {
     "pro": 1000,
     "guest": 100,
     "gateway": 100,
-    "extensions": ["federation", "interpretation", "streaming"],
+    "extensions": [
+        "federation",
+        "interpretation",
+        "ldap",
+        "public_conferences",
+        "sip_gateway",
+        "streaming",
+    ],
 }
 """A registered server with room for every test that is not about licences."""
 

@@ -320,10 +320,13 @@ def _dispatch(
             return _conference_method(gateway, connection, method, params)
         if connection.guest:
             raise Forbidden("guests take part in public conferences only (§5.4)")
-        if method == "license.get":
-            return system.licensing.licence_of(connection.user_id)
-        if method == "license.request":
-            return system.licensing.request(connection.user_id)
+        if method in ("license.get", "license.request"):
+            licence = (
+                system.licensing.request(connection.user_id)
+                if method == "license.request"
+                else system.licensing.licence_of(connection.user_id)
+            )
+            return {**licence, **system.licensing.client_switches()}
         if method.startswith("call."):
             return _call_method(gateway, connection, method, params)
         if method == "chat.send":

@@ -204,7 +204,11 @@ class LicencePool(AuditedAggregate):
 
     def join_conference(self, user_id: str, participant_id: str, at: datetime) -> bool:
         """Whether the user may take part in a group conference (§5.2.1 items 1 and 5).
-        A refusal is recorded (`pro_license_limit`) and lists the user (§9.1.2)."""
+        A refusal is recorded (`pro_license_limit`) and lists the user (§9.1.2); an
+        expired licence admits nobody, permanent holders included (REG-04)."""
+        if is_expired(self.terms, at):
+            self._limit_reached(users=[user_id], at=at.isoformat(), reason="licence expired")
+            return False
         if user_id in self.permanent:
             return True
         holder = self.temporary.get(user_id)

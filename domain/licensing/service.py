@@ -211,21 +211,22 @@ class LicensingService:
         return self.licence_of(user_id)
 
     def licence_of(self, user_id: str) -> dict[str, Any]:
-        """The user's own PRO licence; `show_info` tells the client whether to show it
-        (§9.1.2), `allow_request` whether to offer the request."""
         pool, at = self.pool(), now()
-        shown = {k: pool.pro_settings[k] for k in ("show_info", "allow_request")}
         if user_id in pool.permanent:
-            return {"pro": "permanent", **shown}
+            return {"pro": "permanent"}
         holder = pool.temporary_holders(at).get(user_id)
         if holder is not None:
             return {
                 "pro": "temporary",
                 "valid_until": None if holder["in"] else holder["until"],
                 "in_conference": bool(holder["in"]),
-                **shown,
             }
-        return {"pro": None, **shown}
+        return {"pro": None}
+
+    def client_switches(self) -> dict[str, bool]:
+        """Whether clients show PRO licence information and offer the request (§9.1.2)."""
+        settings = self.pool().pro_settings
+        return {"show_info": settings["show_info"], "allow_request": settings["allow_request"]}
 
     # -- connections (used by endpoints and sessions, inside their own saves) -------------
 
@@ -251,7 +252,11 @@ class LicensingService:
         A PRO refusal has been recorded on the pool; save it, then refuse."""
         at = now()
         if kind == PRO_USER:
-            return None if pool.join_conference(user_id, participant_id, at) else _no_pro_text()
+            if pool.join_conference(user_id, participant_id, at):
+                return None
+            return (
+                "the server's licence has expired" if is_expired(pool.terms, at) else _no_pro_text()
+            )
         if kind in GUEST_KINDS:
             if not pool.take(GUEST, participant_id, user_id, at, session_id):
                 return "no guest licence is free"

@@ -33,8 +33,9 @@ EXTENSIONS = (
     "sip_gateway",
 )
 FREE_EXTENSIONS = ("public_conferences", "ldap", "sip_gateway")
-"""Free with every edition (§5 table): LDAP, the gateway and webinars; their
-connections still need licences."""
+"""Free with every edition (§5 table): LDAP, the gateway and webinars (their
+connections still need licences); a loaded licence that omits `extensions` has
+these, one that lists them has exactly those listed (EXT-09 can switch webinars off)."""
 EDITIONS = ("free", "trial", "annual", "lifetime")
 
 Terms = dict[str, Any]
@@ -83,7 +84,7 @@ def check_terms(body: Any) -> Terms:
         elif not 0 <= value <= MAX_COUNT:
             problems.append(FieldProblem(pool, "invalid", f"must be from 0 to {MAX_COUNT}"))
         terms[pool] = value
-    extensions = body.get("extensions", [])
+    extensions = body.get("extensions", list(FREE_EXTENSIONS))
     if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
         problems.append(FieldProblem("extensions", "invalid", "must be a list of names"))
     else:
@@ -92,7 +93,7 @@ def check_terms(body: Any) -> Terms:
             problems.append(
                 FieldProblem("extensions", "invalid", f"unknown extension(s): {', '.join(unknown)}")
             )
-        terms["extensions"] = sorted(set(extensions) | set(FREE_EXTENSIONS))
+        terms["extensions"] = sorted(set(extensions))
     terms["expires_at"] = _expiry(body.get("expires_at"), problems)
     if problems:
         raise InvalidInput.of(problems)

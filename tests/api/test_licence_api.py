@@ -91,10 +91,42 @@ def test_reads_the_counts_and_loads_a_new_licence(api: RunningApi) -> None:
         "pro": {"total": 5, "used": 0, "available": 5},
         "guest": {"total": 2, "used": 0, "available": 2},
         "gateway": {"total": 3, "used": 0, "available": 3},
-        # the free extensions come with every licence; federation was not renewed
-        "extensions": ["ldap", "public_conferences", "sip_gateway", "streaming"],
+        # exactly the extensions listed: federation was not renewed
+        "extensions": ["streaming"],
     }
     assert after["pro"] == {"total": 5, "used": 1, "available": 4}
+
+
+def test_features_of_extensions_not_licensed_are_refused(api: RunningApi) -> None:
+    """EXT-09, §4.5: webinars and simultaneous interpretation need their extensions."""
+    token = api.admin_token()
+    with api.client(token) as c:
+        _user(c, "jane", "Jane Flowers")
+        interpreted = {
+            "topic": "Board",
+            "owner": "jane",
+            "interpretation": {"languages": ["en", "fr"], "interpreters": []},
+        }
+        assert c.post("/conferences", json=interpreted).status_code == 201
+        assert c.put("/license", json=_licence(extensions=["ldap"])).status_code == 200
+        head = api.head()
+        for body, field in (
+            ({"topic": "Webinar", "owner": "jane", "access": "public"}, "access"),
+            (interpreted, "interpretation"),
+        ):
+            refused = c.post("/conferences", json=body)
+            assert refused.status_code == 400, refused.text
+            assert _problem(refused) == (field, "licenceUnavailable")
+        assert api.head() == head
+        # without `extensions` a licence has the free ones: webinars come back
+        assert (
+            c.put(
+                "/license", json={k: v for k, v in _licence().items() if k != "extensions"}
+            ).status_code
+            == 200
+        )
+        webinar = {"topic": "Webinar", "owner": "jane", "access": "public"}
+        assert c.post("/conferences", json=webinar).status_code == 201
 
 
 def test_an_expired_licence_grants_nothing(api: RunningApi) -> None:

@@ -275,6 +275,10 @@ def test_guests_beyond_the_guest_licences_are_refused(api: RunningApi) -> None:
         assert refused["code"] == 403
         assert refused["errors"][0]["reason"] == "licenceUnavailable"
         assert _used(api, admin)["guest"] == 1
+        with api.client(admin) as c:  # the session's end gives every licence back
+            assert c.post("/conferences/room/stop").status_code == 200
+        assert _used(api, admin)["guest"] == 0
+        assert second.ok("conference.join", cid="room")["participant"]["kind"] == "guest"
 
 
 def test_online_licences_per_device_refusal_disconnect_and_sleep(api: RunningApi) -> None:

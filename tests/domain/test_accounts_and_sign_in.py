@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,6 +16,7 @@ from domain.settings.service import SettingsService
 from domain.shared.application import QuorumStore
 from domain.shared.clock import using_clock
 from domain.shared.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, Unauthorized
+from tests.domain.clock import Clock
 from tests.domain.test_admin_accounts import PlainHasher
 
 TRUSTED_IP = "10.0.0.7"
@@ -28,17 +29,6 @@ class Identity:
     groups: GroupsService
     users: UsersService
     sign_in: SignInService
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -56,7 +46,7 @@ def identity() -> Iterator[Identity]:
 
 @pytest.fixture
 def clock() -> Iterator[Clock]:
-    clock = Clock()
+    clock = Clock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
     with using_clock(clock):
         yield clock
 

@@ -61,6 +61,11 @@ def test_first_admin_then_a_settings_change_shows_in_the_report(serve: ServeProc
     )
     assert added.returncode == 0, added.stderr
     token = _login(serve)
+    # unregistered: the free edition, and a start distributes PRO licences (§5.2.1)
+    licence = _get(serve, "/license", token).json()
+    assert licence["edition"] == "free"
+    assert (licence["guest"]["total"], licence["gateway"]["total"]) == (1, 1)
+    assert _get(serve, "/license/pro", token).json()["distributed_at"] is not None
     _patch(serve, "/settings/main", token, {"timezone": "Europe/Berlin"})
     rows = _get(serve, "/logs/config-changes", token, action="edit", username="root").json()
     assert rows["list"][0]["changes"] == [

@@ -3,8 +3,7 @@ clock (no sleeping)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,24 +11,7 @@ import pytest
 from domain.conferencing.service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
 from domain.shared.application import QuorumStore
-from domain.shared.clock import using_clock
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-"""Monday 2 March 2026, 09:00 UTC."""
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment
+from tests.domain.clock import Clock
 
 
 class Licence:
@@ -40,20 +22,6 @@ class Licence:
 
     def __call__(self) -> bool:
         return self.public_conferences
-
-
-@pytest.fixture
-def store() -> Iterator[QuorumStore]:
-    store = QuorumStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def clock() -> Iterator[Clock]:
-    clock = Clock()
-    with using_clock(clock):
-        yield clock
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 from domain.conferencing.auto_delete import DEFAULTS, AutoDeletion, deletable
 from domain.conferencing.service import ConferencesService
 from domain.shared.errors import InvalidInput, NotFound
-from tests.domain.conferencing.conftest import T0, Clock, unix
+from tests.domain.clock import T0, Clock
+from tests.domain.conferencing.conftest import unix
 
 ONE_TIME = AutoDeletion(one_time_enabled=True, one_time_days=30)
 ROOMS = AutoDeletion(virtual_rooms_enabled=True, virtual_rooms_days=365)

@@ -12,7 +12,7 @@ from domain.sessions.session import JOINED, WAITING, LiveSession, new_participan
 from domain.shared.application import QuorumStore
 from domain.shared.clock import now
 from domain.shared.errors import Conflict
-from tests.domain.conferencing.conftest import Clock
+from tests.domain.clock import Clock
 
 
 def _session(store: QuorumStore, conferences: ConferencesService, **body: Any) -> LiveSession:

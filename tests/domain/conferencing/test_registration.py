@@ -12,7 +12,8 @@ from domain.conferencing.conference import Conference
 from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import AlreadyExists, Conflict, InvalidInput
-from tests.domain.conferencing.conftest import Clock, appended, unix, webinar
+from tests.domain.clock import Clock
+from tests.domain.conferencing.conftest import appended, unix, webinar
 
 START = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 """The webinar's start (it lasts two hours)."""

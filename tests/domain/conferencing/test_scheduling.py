@@ -10,7 +10,8 @@ from typing import Any
 from domain.conferencing.schedule import check_schedule
 from domain.conferencing.scheduling import Occurrence, due_actions, next_occurrence, occurrence_at
 from domain.conferencing.service import ConferencesService
-from tests.domain.conferencing.conftest import Clock, unix
+from tests.domain.clock import Clock
+from tests.domain.conferencing.conftest import unix
 
 
 def utc(

@@ -12,7 +12,8 @@ from domain.conferencing.conference import Conference
 from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput, NotFound
-from tests.domain.conferencing.conftest import Clock, appended
+from tests.domain.clock import Clock
+from tests.domain.conferencing.conftest import appended
 
 
 def test_each_start_is_a_new_session(
