@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.login
 	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.licences
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ the conference scheduler, a gateway."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from adapters.jetstream.client import JetStreamClient
@@ -25,6 +26,18 @@ class NatsPushes:
 
     def push(self, user_id: str, event: str, data: dict[str, Any]) -> None:
         self._publish(*user_push(user_id, event, data))
+
+    def push_all(self, user_ids: Iterable[str], event: str, data: dict[str, Any]) -> None:
+        """The same push to many users in one hand-off to the NATS loop (a join
+        announced to a large conference)."""
+        messages = [user_push(user_id, event, data) for user_id in user_ids]
+
+        async def publish_all() -> None:
+            for subject, body in messages:
+                await self.client.nc.publish(subject, json.dumps(body, default=str).encode())
+
+        if messages:
+            run_sync(publish_all())
 
     def status(self, change: StatusChange) -> None:
         self._publish(*status_push(change))

@@ -8,6 +8,7 @@ a participant ID); PRO licences per account, permanent (chosen groups) or tempor
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,6 +109,22 @@ class LicencePool(AuditedAggregate):
     @staticmethod
     def create_id() -> UUID:
         return uuid5(NAMESPACE_URL, "/quorum/licences")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LicencePool:
+        """The aggregate cache hands out a copy on every read, and every login and join
+        reads the pool: copying each holder's record made that O(holders) deep work.
+        Records are replaced, never changed in place, so copying the containers is a
+        deep copy of everything that can change."""
+        copied = copy.copy(self)
+        copied.__dict__.update(
+            _pending_events=list(self._pending_events),
+            holders={pool: dict(keys) for pool, keys in self.holders.items()},
+            temporary=dict(self.temporary),
+            refused=dict(self.refused),
+            permanent=list(self.permanent),
+            permanent_missing=list(self.permanent_missing),
+        )
+        return copied
 
     @classmethod
     def unregistered(cls) -> LicencePool:

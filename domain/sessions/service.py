@@ -7,7 +7,7 @@ participants follow the save."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,6 +52,8 @@ class Pushes(Protocol):
     """Tells connected clients, on whichever gateway they are."""
 
     def push(self, user_id: str, event: str, data: dict[str, Any]) -> None: ...
+
+    def push_all(self, user_ids: Iterable[str], event: str, data: dict[str, Any]) -> None: ...
 
     def status(self, change: StatusChange) -> None: ...
 
@@ -407,8 +409,7 @@ class SessionsService:
         for participant in users.values():
             self._set_status(session, participant, active=False)
         data = {"cid": session.cid, "session_id": session.session_id}
-        for user_id in users:
-            self.pushes.push(user_id, "conference.ended", data)
+        self.pushes.push_all(users, "conference.ended", data)
 
     def evict(self, user_id: str, cause: str) -> None:
         """The user lost their PRO licence: out of every running conference (§5.2.1)."""
@@ -607,12 +608,11 @@ class SessionsService:
             for p in session.joined()
             if seen or p["role"] != PARTICIPANT or session.is_moderator(p["user_id"])
         }
-        for user_id in audience | {participant["user_id"]}:
-            self.pushes.push(user_id, "conference.participant", data)
+        self.pushes.push_all(audience | {participant["user_id"]}, "conference.participant", data)
 
     def _tell_everyone(self, session: LiveSession, event: str, data: dict[str, Any]) -> None:
-        for user_id in {p["user_id"] for p in session.present()}:
-            self.pushes.push(user_id, event, {"cid": session.cid, **data})
+        audience = {p["user_id"] for p in session.present()}
+        self.pushes.push_all(audience, event, {"cid": session.cid, **data})
 
 
 def view(participant: Participant) -> dict[str, Any]:
