@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cli import admin, events, projections, serve
+from cli import admin, audit, events, projections, serve
 from cli.errors import CommandError
 
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.register(commands, common)
     projections.register(commands, common)
     events.register(commands, common)
+    audit.register(commands, common)
     return parser
 
 

@@ -42,7 +42,7 @@ def read_stream(
         for message in page:
             if selection.to_seq is not None and message.seq > selection.to_seq:
                 return
-            if selection.to_time is not None and _time_of(message) > selection.to_time:
+            if selection.to_time is not None and time_of(message) > selection.to_time:
                 return
             yield message
         if not page or pending == 0:
@@ -50,7 +50,7 @@ def read_stream(
         position = page[-1].seq + 1
 
 
-def _time_of(message: StoredMessage) -> datetime:
+def time_of(message: StoredMessage) -> datetime:
     stamp = message.time.rstrip("Z")
     whole, _, fraction = stamp.partition(".")
     return datetime.fromisoformat(f"{whole}.{(fraction + '000000')[:6]}+00:00")
