@@ -26,7 +26,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     rebuild = actions.add_parser(
         "rebuild", parents=[common], help="drop one read model and replay it from sequence 1"
     )
-    rebuild.add_argument("name")
+    rebuild.add_argument("name", nargs="?", help="one read model (see `status`)")
+    rebuild.add_argument("--all", action="store_true", help="every read model, one by one")
     rebuild.set_defaults(run=rebuild_projection)
 
 
@@ -49,26 +50,36 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def rebuild_projection(args: argparse.Namespace) -> int:
+    if bool(args.name) == bool(args.all):
+        raise CommandError("name one read model, or give --all")
     server = DataDir(args.data_dir).running()
     if server is not None:
-        answer = _ask(server, "projections.rebuild", {"name": args.name})
-        if "error" in answer:
-            raise CommandError(answer["error"])
-        _follow_remote_rebuild(server, args.name)
+        names = [args.name] if args.name else _remote_names(server)
+        for name in names:
+            answer = _ask(server, "projections.rebuild", {"name": name})
+            if "error" in answer:
+                raise CommandError(answer["error"])
+            _follow_remote_rebuild(server, name)
         return 0
     with command_system(args, with_reports=True) as system:
-        runner = system.runners.get(args.name)
-        if runner is None:
-            raise CommandError(f"no projection {args.name!r}; known: {', '.join(system.runners)}")
-        with tqdm(total=0, unit="ev", desc=f"rebuild {args.name}") as bar:
+        names = [args.name] if args.name else list(system.runners)
+        for name in names:
+            runner = system.runners.get(name)
+            if runner is None:
+                raise CommandError(f"no projection {name!r}; known: {', '.join(system.runners)}")
+            with tqdm(total=0, unit="ev", desc=f"rebuild {name}") as bar:
 
-            def progress(position: int, head: int) -> None:
-                bar.total = head
-                bar.n = position
-                bar.refresh()
+                def progress(position: int, head: int) -> None:
+                    bar.total = head
+                    bar.n = position
+                    bar.refresh()
 
-            runner.rebuild(progress)
+                runner.rebuild(progress)
     return 0
+
+
+def _remote_names(server: RunningServer) -> list[str]:
+    return [s["name"] for s in _ask(server, "projections.status", {})["projections"]]
 
 
 def _follow_remote_rebuild(server: RunningServer, name: str) -> None:
