@@ -15,6 +15,7 @@ import uvicorn
 from adapters.config import Config
 from adapters.nats_server import EmbeddedNats
 from adapters.runtime import DataDir, DataDirBusy, RunningServer
+from adapters.server_runs import ServerRuns
 from adapters.system import QuorumSystem
 from api.app import PREFIX, create_app
 from api.control import ControlService
@@ -46,6 +47,9 @@ def run_server(args: argparse.Namespace) -> int:
         system.directory_sync.start()
         system.conference_jobs.start()
         system.start_licence_jobs()
+        runs = ServerRuns(system.store, config.data_dir)
+        runs.started()
+        stack.callback(runs.stopped, "signal")  # before the system closes (LIFO)
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
         control = ControlService(system, control_subject)
         control.start()

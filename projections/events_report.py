@@ -13,6 +13,7 @@ from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
 from domain.licensing.pool import LicencePool
+from domain.operations.server_run import ServerRun
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
@@ -285,6 +286,26 @@ class EventsReport(DuckDBProjection):
                 },
             ),
         )
+
+    # -- the server itself (§16.1.1 start / stop) --------------------------------------
+
+    @on(ServerRun.Created)
+    def server_started(self, seq: int, event: Any) -> None:
+        details = {
+            "run_id": event.run_id,
+            "host": event.host,
+            "pid": event.pid,
+            "version": event.software_version,
+            "previous_run": event.previous_run,
+            "previous_run_stopped": event.previous_run_stopped,
+        }
+        self.remember(f"run:{event.originator_id}", event.host)
+        self._add(seq, event, _Row("start", "server", event.host, details))
+
+    @on(ServerRun.Stopped)
+    def server_stopped(self, seq: int, event: Any) -> None:
+        run = self.recall(f"run:{event.originator_id}") or "server"
+        self._add(seq, event, _Row("stop", "server", run, {"cause": event.cause}))
 
     # -- the LDAP directory (§16.1.1 connect / disconnect) ------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from eventsourcing.persistence import (
     AggregateRecorder,
@@ -81,6 +82,10 @@ class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
         raise OperationalError("JetStream offers no process recorder; see tracking_recorder")
 
     def close(self) -> None:
+        # eventsourcing closes again from __del__; at interpreter exit the NATS loop
+        # thread is already frozen, and waiting for it cost every CLI command 5 s.
+        if not self.client.is_connected() or sys.is_finalizing():
+            return
         try:
             run_sync(self.client.close(), timeout=5)
         except Exception:  # closing a dead connection must not raise

@@ -26,6 +26,7 @@ from domain.shared.errors import FieldProblem, Forbidden, InvalidInput
 HOT_ATTEMPTS = 40
 """Every login and join saves the pool: many writers, so more tries than usual."""
 
+# Participant kinds of domain/sessions/admission.py (which imports this module).
 PRO_USER = "user"
 GUEST_KINDS = ("guest", "registrant")
 DEVICE = "endpoint"
@@ -58,11 +59,6 @@ class LicensingService:
 
     def enabled(self, extension: str) -> bool:
         return self.pool().has_extension(extension)
-
-    def require(self, extension: str, field: str) -> None:
-        """Refuse a feature whose extension the licence does not include (§5)."""
-        if not self.enabled(extension):
-            raise unavailable(field, f"the licence does not include the {extension} extension")
 
     def summary(self) -> dict[str, Any]:
         """License info (§9.1.1): total, used and available per type."""

@@ -197,3 +197,37 @@ def test_events_tail_prints_new_events_as_they_come(serve: ServeProcess) -> None
     finally:
         tail.terminate()
         tail.wait(timeout=10)
+
+
+def test_the_server_records_its_own_starts_and_stops(tmp_path: Path) -> None:
+    """§16.1.1 `start` (Medium) and `stop` (High); a start names a run before it that
+    never recorded its stop."""
+    data_dir = tmp_path / "var"
+    serve = ServeProcess(data_dir).start()
+    try:
+        quorum_cli(
+            "admin", "add", "root", "--password-stdin", data_dir=data_dir, stdin="correct horse\n"
+        )
+        serve.signal(signal.SIGTERM)
+        serve.start()
+        serve.signal(signal.SIGKILL)
+        serve.start()
+        token = _login(serve)
+        listed = _get(serve, "/logs/events", token, page_size="1000", sort_field="date")
+        rows = [r for r in listed.json()["list"] if r["event"] in ("start", "stop")]
+    finally:
+        serve.stop()
+    rows.sort(key=lambda r: r["date"])
+    assert [(r["event"], r["source"], r["severity"]) for r in rows] == [
+        ("start", "server", "Medium"),
+        ("stop", "server", "High"),
+        ("start", "server", "Medium"),
+        ("start", "server", "Medium"),
+    ]
+    details = [r["details"] for r in rows]
+    details = [json.loads(d) if isinstance(d, str) else d for d in details]
+    assert details[0]["previous_run"] is None
+    assert details[2]["previous_run"] == details[0]["run_id"]
+    assert details[2]["previous_run_stopped"] is True
+    assert details[3]["previous_run"] == details[2]["run_id"]
+    assert details[3]["previous_run_stopped"] is False  # killed: no stop recorded
