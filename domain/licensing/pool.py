@@ -228,17 +228,7 @@ class LicencePool(AuditedAggregate):
             return False
         if user_id in self.permanent:
             return True
-        holder = self.temporary.get(user_id)
-        if (holder is not None and is_valid(holder, at)) or self.available(PRO, at) > 0:
-            self._temporary_used(
-                user_id=user_id,
-                participant_id=participant_id,
-                until=(at + TEMPORARY_VALIDITY).isoformat(),
-                granted=holder is None or not is_valid(holder, at),
-            )
-            return True
-        self._limit_reached(users=[user_id], at=at.isoformat(), reason="none free")
-        return False
+        return self._use_temporary(user_id, participant_id, at)
 
     def request_temporary(self, user_id: str, at: datetime) -> bool:
         """A user asks for a licence before a conference (§5.2.1 item 3): valid 24 h."""
@@ -247,13 +237,19 @@ class LicencePool(AuditedAggregate):
                 f"{user_id} holds a permanent PRO licence",
                 [FieldProblem("user_id", "conflict", "already holds a permanent licence")],
             )
+        return self._use_temporary(user_id, None, at)
+
+    def _use_temporary(self, user_id: str, participant_id: str | None, at: datetime) -> bool:
+        """Renew the user's valid temporary licence, or grant one when any is free;
+        otherwise record the refusal (`pro_license_limit`)."""
         holder = self.temporary.get(user_id)
-        if (holder is not None and is_valid(holder, at)) or self.available(PRO, at) > 0:
+        held = holder is not None and is_valid(holder, at)
+        if held or self.available(PRO, at) > 0:
             self._temporary_used(
                 user_id=user_id,
-                participant_id=None,
+                participant_id=participant_id,
                 until=(at + TEMPORARY_VALIDITY).isoformat(),
-                granted=holder is None or not is_valid(holder, at),
+                granted=not held,
             )
             return True
         self._limit_reached(users=[user_id], at=at.isoformat(), reason="none free")

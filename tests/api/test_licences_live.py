@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 
 from domain.shared.clock import process_clock
 from domain.shared.errors import DomainError
-from tests.support import RunningApi, running_api
+from tests.support import RunningApi, eventually, running_api
 from tests.ws_client import Peer
 
 
@@ -38,13 +37,6 @@ def clock() -> Iterator[MovableClock]:
     with process_clock(MovableClock()) as moved:
         assert isinstance(moved, MovableClock)
         yield moved
-
-
-def _eventually(condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.05)
 
 
 def _setup(
@@ -259,7 +251,7 @@ def test_guest_example_guests_take_guest_licences_only(api: RunningApi) -> None:
             guest_user = next(p["user_id"] for p in guest_id if p["kind"] == "guest")
             assert jane.error("call.invite", to=guest_user)["code"] in (400, 403, 404)
             guests[0].close()
-            _eventually(lambda: _used(api, admin)["guest"] == 2)
+            eventually(lambda: _used(api, admin)["guest"] == 2)
         finally:
             for guest in guests:
                 guest.close()
@@ -298,12 +290,12 @@ def test_online_licences_per_device_refusal_disconnect_and_sleep(api: RunningApi
         with Peer(api.base_url).login("ann"):
             woke = jane_phone.error("endpoint.sleep", sleeping=False)
             assert woke["errors"][0]["reason"] == "licenceUnavailable"
-        _eventually(lambda: _used(api, admin)["online"] == 1)
+        eventually(lambda: _used(api, admin)["online"] == 1)
         jane_phone.ok("endpoint.sleep", sleeping=False)
         assert _used(api, admin)["online"] == 2
         with api.client(admin) as c:
             assert c.post("/users/jane/disconnect").status_code in (200, 204)
-        _eventually(lambda: _used(api, admin)["online"] == 0)
+        eventually(lambda: _used(api, admin)["online"] == 0)
     finally:
         jane_pc.close()
         jane_phone.close()
@@ -492,10 +484,10 @@ def test_simultaneous_logins_on_two_gateways_never_exceed_the_online_licences(
         threads = [threading.Thread(target=login, args=(i, u)) for i, u in enumerate(users)]
         for thread in threads:
             thread.start()
-        _eventually(lambda: len(outcomes) == len(users), timeout=60)
+        eventually(lambda: len(outcomes) == len(users), timeout=60)
         assert sorted(outcomes) == ["in"] * 4 + ["licenceUnavailable"] * 6
         assert _used(api, admin)["online"] == 4
         barrier_done.wait()
         for thread in threads:
             thread.join(timeout=30)
-    _eventually(lambda: _used(api, admin)["online"] == 0)
+    eventually(lambda: _used(api, admin)["online"] == 0)

@@ -5,23 +5,14 @@ nats-server, real sockets."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from domain.conferencing.conference import Conference
 from domain.sessions.session import LiveSession
 from domain.shared.errors import Conflict
-from tests.support import RunningApi
+from tests.support import RunningApi, eventually
 from tests.ws_client import Peer
-
-
-def _eventually(condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.05)
 
 
 def _setup(api: RunningApi, **conference: Any) -> str:
@@ -71,7 +62,7 @@ def test_joining_a_virtual_room_starts_it_and_the_last_to_leave_ends_it(
         assert (left["participant"]["user_id"], left["cause"]) == ("ann", "hangup")
         assert api.system.endpoints.status("ann") == 1
         jane.close()  # the socket goes away: jane leaves, the room is empty and ends
-        _eventually(lambda: not api.system.conferences.get("room").is_running)
+        eventually(lambda: not api.system.conferences.get("room").is_running)
     conference = api.system.conferences.get("room")
     ended = [
         e for e in api.system.store.events.get(conference.id) if type(e).__name__ == "SessionEnded"
@@ -187,7 +178,7 @@ def test_moderators_remove_mute_and_give_the_podium(api: RunningApi) -> None:
             if isinstance(e, Conference.SessionEnded)
         ]
         assert [e.cause for e in stops] == ["moderator"]
-        _eventually(lambda: api.system.endpoints.status("jane") == 1)
+        eventually(lambda: api.system.endpoints.status("jane") == 1)
 
 
 def test_admins_manage_a_running_conference(api: RunningApi) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from api.ws.protocol import EVENTS, METHODS
 from domain.signaling.endpoint import Endpoint
-from tests.support import RunningApi
+from tests.support import RunningApi, eventually
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "signaling.md"
 
@@ -31,14 +29,6 @@ def _call(ws: ClientConnection, request_id: int, method: str, **params: Any) -> 
         frame: dict[str, Any] = json.loads(ws.recv(timeout=10))
         if frame.get("id") == request_id:
             return frame
-
-
-def _eventually(condition: Callable[[], bool], timeout: float = 10) -> None:
-    """The socket's own handler records a departure just after the close frame."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not recorded in time"
-        time.sleep(0.05)
 
 
 def _users(api: RunningApi) -> None:
@@ -89,7 +79,7 @@ def test_auth_endpoint_events_and_status_pushed_to_contacts(api: RunningApi) -> 
             assert _call(bob, 2, "logout")["result"] == {"logged_out": True}
         push = json.loads(jane.recv(timeout=10))
         assert push["data"] == {"user_id": "bob", "previous": 1, "new": 0}
-    _eventually(lambda: not api.system.endpoints.get(result["endpoint_id"]).connected)
+    eventually(lambda: not api.system.endpoints.get(result["endpoint_id"]).connected)
     endpoint = api.system.endpoints.get(result["endpoint_id"])
     assert endpoint.info["app_name"] == "Quorum Desktop"
     assert endpoint.disconnect_cause == "closed"
@@ -149,7 +139,7 @@ def test_a_silent_socket_is_closed_and_its_departure_recorded(api: RunningApi) -
         ]
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=10)
-    _eventually(lambda: api.system.endpoints.status("jane") == 0)
+    eventually(lambda: api.system.endpoints.status("jane") == 0)
     endpoint = api.system.endpoints.get(endpoint_id)
     assert isinstance(endpoint, Endpoint)
     assert endpoint.disconnect_cause == "timeout"
@@ -182,7 +172,7 @@ def test_an_admin_disconnect_closes_the_users_sockets(api: RunningApi) -> None:
             assert c.post("/users/jane/disconnect").status_code == 200
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=10)
-    _eventually(lambda: not api.system.endpoints.get(endpoint_id).connected)
+    eventually(lambda: not api.system.endpoints.get(endpoint_id).connected)
     assert api.system.endpoints.get(endpoint_id).disconnect_cause == "admin"
 
 
@@ -219,7 +209,7 @@ def test_the_endpoints_report_and_its_quick_search(api: RunningApi) -> None:
             assert detail["devices"] == ["Logitech C920"]
             assert detail["disconnected_at"] is None
             assert c.get("/logs/endpoints/FFFF").status_code == 404
-    _eventually(lambda: not api.system.endpoints.get(first).connected)
+    eventually(lambda: not api.system.endpoints.get(first).connected)
     with api.client(api.login("root")) as c:
         gone = c.get(f"/logs/endpoints/{first}").json()
         assert gone["cause"] == "closed" and gone["disconnected_at"] is not None
@@ -363,7 +353,7 @@ def test_a_lost_connection_ends_its_call_once(api: RunningApi) -> None:
             call = _call(jane, 2, "call.invite", to="bob")["result"]
             _call(bob, 2, "call.accept", call_id=call["call_id"])
         assert _next_push(jane, "call.ended")["by"] == "bob"
-        _eventually(lambda: api.system.calls.get(call["call_id"]).state == "ended")
+        eventually(lambda: api.system.calls.get(call["call_id"]).state == "ended")
         ended = api.system.calls.get(call["call_id"])
         assert ended.outcome == "completed"
         kinds = [type(e).__name__ for e in api.system.store.events.get(ended.id)]

@@ -7,23 +7,11 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support import ServeProcess, quorum_cli
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[ServeProcess]:
-    process = ServeProcess(tmp_path / "var").start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def _audit(serve: ServeProcess, query: str, *options: str) -> list[dict[str, str]]:

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support import ServeProcess, nats_processes_for, quorum_cli
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[ServeProcess]:
-    process = ServeProcess(tmp_path / "var").start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def _login(serve: ServeProcess, name: str = "root", password: str = "correct horse") -> str:
