@@ -433,7 +433,7 @@ def test_simultaneous_joins_on_two_gateways_never_exceed_the_pro_licences(
     with running_api(nats_url, tmp_path / "second", licence=None) as other:
         systems = [api.system, other.system]
         outcomes: list[str] = []
-        barrier = threading.Barrier(len(users))
+        barrier = threading.Barrier(len(users), timeout=60)
 
         def join(i: int, user: str) -> None:
             barrier.wait()
@@ -463,7 +463,7 @@ def test_simultaneous_logins_on_two_gateways_never_exceed_the_online_licences(
     with running_api(api.system.store.env["QUORUM_NATS_URL"], tmp_path / "b", licence=None) as b:
         servers = [api, b]  # each signs tokens with its own key: ask the one connected to
         outcomes: list[str] = []
-        barrier = threading.Barrier(len(users))
+        barrier = threading.Barrier(len(users), timeout=60)
 
         def login(i: int, user: str) -> None:
             server = servers[i % 2]
@@ -480,7 +480,7 @@ def test_simultaneous_logins_on_two_gateways_never_exceed_the_online_licences(
                 )
                 barrier_done.wait()
 
-        barrier_done = threading.Barrier(len(users) + 1)
+        barrier_done = threading.Barrier(len(users) + 1, timeout=60)
         threads = [threading.Thread(target=login, args=(i, u)) for i, u in enumerate(users)]
         for thread in threads:
             thread.start()
