@@ -113,6 +113,11 @@ class DuckDBProjection(Projection):
         updates: dict[str, list[tuple[str, Any, Any]]] = self._pending("updates")
         return updates.setdefault(table, [])
 
+    def deletions_of(self, table: str) -> list[tuple[str, list[Any]]]:
+        """(SQL condition, parameters) of rows to delete, after the batch's updates."""
+        deletions: dict[str, list[tuple[str, list[Any]]]] = self._pending("deletions")
+        return deletions.setdefault(table, [])
+
     def _pending(self, kind: str) -> dict[str, Any]:
         pending: dict[str, Any] | None = getattr(self._batch, kind, None)
         if pending is None:
@@ -157,6 +162,7 @@ class DuckDBProjection(Projection):
     ) -> None:
         self._batch.rows = {}
         self._batch.updates = {}
+        self._batch.deletions = {}
         self._batch.lookups = {}
         for seq, event in events:
             self.handle(seq, event)
@@ -172,6 +178,9 @@ class DuckDBProjection(Projection):
                         f"UPDATE {table.name} SET {column} = ? WHERE {table.key_column} = ?",
                         [value, key],
                     )
+            for table in tables:
+                for condition, parameters in self.deletions_of(table.name):
+                    db.execute(f"DELETE FROM {table.name} WHERE {condition}", parameters)
             for key, value in self._batch.lookups.items():
                 db.execute(
                     "INSERT OR REPLACE INTO projection_lookups VALUES (?, ?, ?)",
@@ -191,6 +200,7 @@ class DuckDBProjection(Projection):
         finally:
             self._batch.rows = {}
             self._batch.updates = {}
+            self._batch.deletions = {}
             self._batch.lookups = {}
 
     def _forget_batch_lookups(self) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.operations.report_deletion import ENDPOINTS, ReportDeletion
 from domain.signaling.endpoint import Endpoint
 from projections.duck import DuckDBProjection
 from projections.engine import on
@@ -104,6 +105,27 @@ class EndpointsReport(DuckDBProjection):
         endpoint_id = self.recall(str(event.originator_id))
         self.updates.append(("disconnected_at", event.timestamp, endpoint_id))
         self.updates.append(("cause", event.cause, endpoint_id))
+
+    @on(ReportDeletion.Created)
+    def deleted(self, seq: int, event: Any) -> None:
+        """Connection logs older than the cutoff, of endpoints that have gone (WE-14)."""
+        if event.report == ENDPOINTS:
+            cutoff = datetime.fromisoformat(event.criteria["before"])
+            condition = "date < ? AND disconnected_at IS NOT NULL"
+            self.deletions_of(self.table).append((condition, [cutoff]))
+
+
+def count_older(database: Any, cutoff: datetime) -> int:
+    """How many rows a deletion with this cutoff removes."""
+    found = (
+        database.cursor()
+        .execute(
+            "SELECT count(*) FROM endpoints WHERE date < ? AND disconnected_at IS NOT NULL",
+            [cutoff],
+        )
+        .fetchone()
+    )
+    return int(found[0]) if found else 0
 
 
 def query(

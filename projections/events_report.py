@@ -13,6 +13,7 @@ from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
 from domain.licensing.pool import LicencePool
+from domain.operations.report_deletion import ReportDeletion
 from domain.operations.server_run import ServerRun
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
@@ -42,6 +43,10 @@ SEVERITY = {
 restart High); the rest is our mapping, and every delete_* event is High."""
 
 SORTABLE = ("date", "event", "source", "severity", "object_name", "ip")
+
+
+DELETION_EVENTS = {"endpoints": "delete_connections"}
+"""The Events report's name for a deletion from each report (§16.1.1)."""
 
 
 def severity_of(event_type: str) -> str:
@@ -306,6 +311,12 @@ class EventsReport(DuckDBProjection):
     def server_stopped(self, seq: int, event: Any) -> None:
         run = self.recall(f"run:{event.originator_id}") or "server"
         self._add(seq, event, _Row("stop", "server", run, {"cause": event.cause}))
+
+    @on(ReportDeletion.Created)
+    def report_rows_deleted(self, seq: int, event: Any) -> None:
+        kind = DELETION_EVENTS.get(event.report, f"delete_{event.report}")
+        details = {"count": event.count, **event.criteria}
+        self._add(seq, event, _Row(kind, "admin", event.report, details))
 
     # -- the LDAP directory (§16.1.1 connect / disconnect) ------------------------------
 

@@ -16,9 +16,17 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from adapters.system import QuorumSystem
-from api.auth import Principal, Reader, System
+from api.auth import Principal, Reader, System, Writer
 from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
+from domain.operations.report_deletion import (
+    DEFAULT_RETENTION_DAYS,
+    ReportDeletion,
+    older_than,
+)
+from domain.operations.report_deletion import ENDPOINTS as ENDPOINTS_LOG
 from domain.settings.rules import timezone as check_timezone
+from domain.shared.actor import acting_as
+from domain.shared.clock import now
 from domain.shared.errors import NotFound, invalid
 from projections import call_history as calls_model
 from projections import chat_files as files_model
@@ -298,6 +306,30 @@ def endpoints_report(
 ) -> Response | dict[str, Any]:
     """Connections of client applications; `search` matches every word in any field."""
     return answer(ENDPOINTS, params.filters(), principal, system, response, order, paging)
+
+
+@router.delete("/endpoints", response_model=None)
+def delete_old_connections(
+    principal: Writer,
+    system: System,
+    older_than_days: int | None = None,
+) -> dict[str, Any]:
+    """Delete the connection logs of endpoints gone more than `older_than_days` days
+    ago (default 180, §16.6); an Events row `delete_connections` gives the count."""
+    days = DEFAULT_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = older_than(days, now())
+    system.fresh("endpoints", FRESHNESS_WAIT)
+    assert system.reports is not None, "the server process owns the reports"
+    count = endpoints_model.count_older(system.reports, cutoff)
+    with acting_as(principal.actor):
+        deletion = ReportDeletion(
+            report=ENDPOINTS_LOG,
+            criteria={"older_than_days": days, "before": cutoff.isoformat()},
+            count=count,
+        )
+        system.store.save(deletion)
+    system.fresh("endpoints", FRESHNESS_WAIT)
+    return {"deleted": count, "before": cutoff.isoformat()}
 
 
 @router.get("/endpoints/{endpoint_id}", response_model=None)
