@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from adapters.system import QuorumSystem
 from api.auth import Principal
@@ -47,5 +47,7 @@ def csv_response(
     )
 
 
-def wants_csv(accept: str | None) -> bool:
-    return bool(accept) and "text/csv" in (accept or "")
+def exporting(request: Request) -> bool:
+    """Whether a report is asked for as CSV: its `/export` path, or `Accept: text/csv`
+    on the list (API.md)."""
+    return request.url.path.endswith("/export") or "text/csv" in request.headers.get("accept", "")

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from adapters.system import QuorumSystem
 from api.auth import Principal, Reader, System, Writer
-from api.csv_export import ViewerFormat, csv_response, viewer_format, wants_csv
+from api.csv_export import ViewerFormat, csv_response, exporting, viewer_format
 from domain.operations.report_deletion import (
     DEFAULT_RETENTION_DAYS,
     ReportDeletion,
@@ -127,7 +127,8 @@ def answer(
 
 OrderBy = Annotated[Order, Depends()]
 Pages = Annotated[Paging, Depends()]
-Accept = Annotated[str | None, Header()]
+ExportCsv = Annotated[bool, Depends(exporting)]
+"""The rows as CSV: the `/export` path, or `Accept: text/csv` on the list."""
 
 
 # -- Configuration Changes (§16.4) ---------------------------------------------------------
@@ -175,6 +176,7 @@ ConfigChangeQuery = Annotated[ConfigChangeParams, Depends()]
 
 
 @router.get("/config-changes", response_model=None)
+@router.get("/config-changes/export", response_model=None)
 def config_changes_report(
     principal: Reader,
     system: System,
@@ -182,17 +184,10 @@ def config_changes_report(
     params: ConfigChangeQuery,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     return answer(CONFIG_CHANGES, params.filters(), principal, system, response, order, pages)
-
-
-@router.get("/config-changes/export", response_model=None)
-def export_config_changes(
-    principal: Reader, system: System, response: Response, params: ConfigChangeQuery, order: OrderBy
-) -> Response | dict[str, Any]:
-    return answer(CONFIG_CHANGES, params.filters(), principal, system, response, order, None)
 
 
 # -- Events (§16.1) -------------------------------------------------------------------------
@@ -245,6 +240,7 @@ EventQuery = Annotated[EventParams, Depends()]
 
 
 @router.get("/events", response_model=None)
+@router.get("/events/export", response_model=None)
 def events_report(
     principal: Reader,
     system: System,
@@ -252,17 +248,10 @@ def events_report(
     params: EventQuery,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     return answer(EVENTS, params.filters(), principal, system, response, order, pages)
-
-
-@router.get("/events/export", response_model=None)
-def export_events(
-    principal: Reader, system: System, response: Response, params: EventQuery, order: OrderBy
-) -> Response | dict[str, Any]:
-    return answer(EVENTS, params.filters(), principal, system, response, order, None)
 
 
 # -- Endpoints (§16.6; no CSV export for this report, RPT-03) ---------------------------
@@ -408,6 +397,7 @@ CallQuery = Annotated[CallParams, Depends()]
 
 
 @router.get("/calls", response_model=None)
+@router.get("/calls/export", response_model=None)
 def calls_report(
     principal: Reader,
     system: System,
@@ -415,18 +405,11 @@ def calls_report(
     params: CallQuery,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
     """Sessions: calls ("Video call") and conference sessions; end empty while running."""
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     return answer(CALLS, params.filters(), principal, system, response, order, pages)
-
-
-@router.get("/calls/export", response_model=None)
-def export_calls(
-    principal: Reader, system: System, response: Response, params: CallQuery, order: OrderBy
-) -> Response | dict[str, Any]:
-    return answer(CALLS, params.filters(), principal, system, response, order, None)
 
 
 @router.get("/calls/{session_id}", response_model=None)
@@ -503,6 +486,7 @@ ParticipantQuery = Annotated[ParticipantParams, Depends()]
 
 
 @router.get("/calls/{session_id}/participants", response_model=None)
+@router.get("/calls/{session_id}/participants/export", response_model=None)
 def session_participants(
     session_id: str,
     principal: Reader,
@@ -511,29 +495,15 @@ def session_participants(
     params: ParticipantQuery,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
     """One row per connection: `date` it arrived, `joined_at` it entered (later for
     one admitted from the waiting room, empty if never), `left_at` and `duration`
     empty while connected."""
     call_detail(session_id, principal, system, response)
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     filters = params.filters(session_id)
     return answer(SESSION_PARTICIPANTS, filters, principal, system, response, order, pages)
-
-
-@router.get("/calls/{session_id}/participants/export", response_model=None)
-def export_session_participants(
-    session_id: str,
-    principal: Reader,
-    system: System,
-    response: Response,
-    params: ParticipantQuery,
-    order: OrderBy,
-) -> Response | dict[str, Any]:
-    call_detail(session_id, principal, system, response)
-    filters = params.filters(session_id)
-    return answer(SESSION_PARTICIPANTS, filters, principal, system, response, order, None)
 
 
 SESSION_INVITES = Report(
@@ -575,6 +545,7 @@ InviteQuery = Annotated[InviteParams, Depends()]
 
 
 @router.get("/calls/{session_id}/invites", response_model=None)
+@router.get("/calls/{session_id}/invites/export", response_model=None)
 def session_invites(
     session_id: str,
     principal: Reader,
@@ -583,29 +554,15 @@ def session_invites(
     params: InviteQuery,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
     """Calls into the session: the server's name as inviter for those made at the
     start, else the user or admin who called; `accepted` once the recipient joined
     after that call. Self-joins have no row."""
     call_detail(session_id, principal, system, response)
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     filters = params.filters(session_id, system.config.server_name)
     return answer(SESSION_INVITES, filters, principal, system, response, order, pages)
-
-
-@router.get("/calls/{session_id}/invites/export", response_model=None)
-def export_session_invites(
-    session_id: str,
-    principal: Reader,
-    system: System,
-    response: Response,
-    params: InviteQuery,
-    order: OrderBy,
-) -> Response | dict[str, Any]:
-    call_detail(session_id, principal, system, response)
-    filters = params.filters(session_id, system.config.server_name)
-    return answer(SESSION_INVITES, filters, principal, system, response, order, None)
 
 
 # -- A session's File List (§16.2.2, SES-07) -------------------------------------------------
@@ -628,6 +585,7 @@ SESSION_FILES = Report(
 
 
 @router.get("/calls/{session_id}/files", response_model=None)
+@router.get("/calls/{session_id}/files/export", response_model=None)
 def session_files(
     session_id: str,
     principal: Reader,
@@ -635,23 +593,14 @@ def session_files(
     response: Response,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
     """Files sent to the session's group chat: `size` in bytes and `size_mb`; each
     downloads at `GET files/{file_id}` until an admin deletes it (`deleted_at`)."""
     call_detail(session_id, principal, system, response)
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     filters = files_model.FileFilters(session_id=session_id)
     return answer(SESSION_FILES, filters, principal, system, response, order, pages)
-
-
-@router.get("/calls/{session_id}/files/export", response_model=None)
-def export_session_files(
-    session_id: str, principal: Reader, system: System, response: Response, order: OrderBy
-) -> Response | dict[str, Any]:
-    call_detail(session_id, principal, system, response)
-    filters = files_model.FileFilters(session_id=session_id)
-    return answer(SESSION_FILES, filters, principal, system, response, order, None)
 
 
 # -- Chat Messages (§16.3) -------------------------------------------------------------------
@@ -696,6 +645,7 @@ ChatQuery = Annotated[ChatParams, Depends()]
 
 
 @router.get("/chat", response_model=None)
+@router.get("/chat/export", response_model=None)
 def chat_report(
     principal: Reader,
     system: System,
@@ -703,14 +653,7 @@ def chat_report(
     params: ChatQuery,
     order: OrderBy,
     paging: Pages,
-    accept: Accept = None,
+    as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
-    pages = None if wants_csv(accept) else paging
+    pages = None if as_csv else paging
     return answer(CHAT, params.filters(), principal, system, response, order, pages)
-
-
-@router.get("/chat/export", response_model=None)
-def export_chat(
-    principal: Reader, system: System, response: Response, params: ChatQuery, order: OrderBy
-) -> Response | dict[str, Any]:
-    return answer(CHAT, params.filters(), principal, system, response, order, None)

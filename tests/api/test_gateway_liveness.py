@@ -9,7 +9,7 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from websockets.sync.client import ClientConnection, connect
 from adapters.system import QuorumSystem
 from api.ws.gateway import Gateway
 from domain.shared.actor import Actor, acting_as
-from tests.support import RunningApi, ServeProcess, running_api
+from tests.support import RunningApi, ServeProcess, eventually, running_api
 
 HEARTBEAT = 1.0
 PATIENCE = 60.0
@@ -61,13 +61,6 @@ def _next_push(ws: ClientConnection, event: str) -> dict[str, Any]:
         if frame.get("event") == event:
             data: dict[str, Any] = frame["data"]
             return data
-
-
-def _eventually(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not condition():
-        assert time.monotonic() < deadline, "not recorded in time"
-        time.sleep(0.1)
 
 
 def _users(api: RunningApi) -> None:
@@ -126,8 +119,8 @@ def test_a_killed_gateways_call_ends_and_its_endpoint_departs(
         doomed.signal(signal.SIGKILL)
         ended = _next_push(bob, "call.ended")
         assert ended == {"call_id": call_id, "by": "jane", "cause": "connection lost"}
-        _eventually(lambda: api.system.endpoints.status("jane") == 0)
-        _eventually(lambda: not api.system.endpoints.get(endpoint_id).connected)
+        eventually(lambda: api.system.endpoints.status("jane") == 0, PATIENCE)
+        eventually(lambda: not api.system.endpoints.get(endpoint_id).connected, PATIENCE)
         _assert_recorded_once(api.system, endpoint_id, call_id)
         assert api.system.endpoints.status("bob") == 1  # no longer busy
     with api.client(api.login("root")) as c:
@@ -144,7 +137,7 @@ def test_two_surviving_gateways_record_the_end_once(
             endpoint_id, call_id = _call_across(jane, bob)
             doomed.signal(signal.SIGKILL)
             assert _next_push(bob, "call.ended")["cause"] == "connection lost"
-            _eventually(lambda: not api.system.endpoints.get(endpoint_id).connected)
+            eventually(lambda: not api.system.endpoints.get(endpoint_id).connected, PATIENCE)
             # Both survivors sweep every heartbeat: give the later one a few turns.
             assert other.system.fresh("endpoints", timeout=PATIENCE)
             assert _pushes(bob, "call.ended", within=4 * HEARTBEAT) == []

@@ -86,6 +86,19 @@ def _pro(api: RunningApi, admin: str) -> dict[str, Any]:
     return body
 
 
+def _pro_used_after(api: RunningApi, clock: MovableClock, **delta: float) -> int:
+    """PRO licences in use once the server's clock has moved on by `delta` (a fresh
+    admin token: sessions are judged on the same clock)."""
+    clock.advance(**delta)
+    return _used(api, api.login("root"))["pro"]
+
+
+def _group_id(c: Any, name: str) -> str:
+    return str(
+        next(g["id"] for g in c.get("/groups").json()["groups"] if g["display_name"] == name)
+    )
+
+
 PAID = {"online": 150, "pro": 10, "guest": 5, "gateway": 5}
 
 
@@ -103,12 +116,8 @@ def test_case_1_one_temporary_licence_released_24_hours_after_leaving(
             assert c.get("/license").json()["pro"]["available"] == 9
         assert peers[3].ok("license.get")["pro"] == "temporary"
         peers[3].ok("conference.leave", cid="room")
-        clock.advance(hours=23, minutes=59)
-        admin = api.login("root")
-        assert _used(api, admin)["pro"] == 1
-        clock.advance(minutes=1)
-        admin = api.login("root")
-        assert _used(api, admin)["pro"] == 0
+        assert _pro_used_after(api, clock, hours=23, minutes=59) == 1
+        assert _pro_used_after(api, clock, minutes=1) == 0
         assert peers[3].ok("license.get")["pro"] is None
     finally:
         for peer in peers:
@@ -125,7 +134,7 @@ def test_case_2_permanent_groups_reserve_their_licences(api: RunningApi) -> None
         allow_uninvited=True,
     )
     with api.client(admin) as c:
-        it = next(g["id"] for g in c.get("/groups").json()["groups"] if g["display_name"] == "IT")
+        it = _group_id(c, "IT")
         assert c.put("/license/pro", json={"groups": [it]}).status_code == 200
         assert c.post("/license/pro/redistribute").status_code == 200
     with Peer(api.base_url).login("jane") as jane, Peer(api.base_url).login("ann"):
@@ -151,16 +160,10 @@ def test_case_3_one_pro_licence_per_account_whatever_the_devices(
         pc.ok("conference.join", cid="second")
         assert _used(api, admin) == {"online": 5, "pro": 1, "guest": 0, "gateway": 0}
         phone.ok("conference.leave", cid="room")
-        clock.advance(hours=30)  # still in the second conference: renewed
-        admin = api.login("root")
-        assert _used(api, admin)["pro"] == 1
+        assert _pro_used_after(api, clock, hours=30) == 1  # still in the second: renewed
         pc.ok("conference.leave", cid="second")
-        clock.advance(hours=23, minutes=59)
-        admin = api.login("root")
-        assert _used(api, admin)["pro"] == 1
-        clock.advance(minutes=1)
-        admin = api.login("root")
-        assert _used(api, admin)["pro"] == 0
+        assert _pro_used_after(api, clock, hours=23, minutes=59) == 1
+        assert _pro_used_after(api, clock, minutes=1) == 0
     finally:
         for peer in (phone, pc, *others):
             peer.close()
@@ -313,9 +316,7 @@ def test_exhausted_pro_admits_permanent_and_valid_temporary_refuses_others(
         allow_uninvited=True,
     )
     with api.client(admin) as c:
-        staff = next(
-            g["id"] for g in c.get("/groups").json()["groups"] if g["display_name"] == "Staff"
-        )
+        staff = _group_id(c, "Staff")
         assert c.put("/license/pro", json={"groups": [staff]}).status_code == 200
         assert c.post("/license/pro/redistribute").status_code == 200
     with (
@@ -380,9 +381,7 @@ def test_the_24_hour_redistribution_takes_back_shortest_validity_first(
     )
     jobs = api.system.licence_jobs
     with api.client(admin) as c:
-        staff = next(
-            g["id"] for g in c.get("/groups").json()["groups"] if g["display_name"] == "Staff"
-        )
+        staff = _group_id(c, "Staff")
         assert c.put("/license/pro", json={"groups": [staff]}).status_code == 200
     jobs.at_start()
     assert [p["user_id"] for p in _pro(api, admin)["permanent"]] == ["m1", "m2"]
