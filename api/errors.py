@@ -40,6 +40,14 @@ STATUS_OF: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
+def status_of(e: DomainError) -> tuple[int, str]:
+    """The HTTP status and reason of a refusal (also used by the gateway's frames)."""
+    for cls, status, reason in STATUS_OF:
+        if isinstance(e, cls):
+            return status, reason
+    return 400, "invalid"
+
+
 def error_body(
     status: int, message: str, problems: list[FieldProblem] | None = None, reason: str = ""
 ) -> dict[str, Any]:
@@ -70,11 +78,9 @@ def error_response(
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, e: DomainError) -> JSONResponse:
-        for cls, status, reason in STATUS_OF:
-            if isinstance(e, cls):
-                headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-                return error_response(status, e.message, e.problems, reason, headers)
-        return error_response(400, e.message, e.problems, "invalid")
+        status, reason = status_of(e)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return error_response(status, e.message, e.problems, reason, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, e: RequestValidationError) -> JSONResponse:

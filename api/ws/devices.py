@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from adapters.system import QuorumSystem
-from api.errors import STATUS_OF, error_body
+from api.errors import error_body, status_of
 from api.ws.fanout import Fanout
 from domain.conferencing.invitations import ENDPOINT_PREFIXES
 from domain.sessions.admission import ENDPOINT
@@ -93,8 +93,7 @@ def _answer(handler: Any, body: Any) -> dict[str, Any]:
     try:
         return {"result": handler(body)}
     except DomainError as e:
-        status = next((s for cls, s, _ in STATUS_OF if isinstance(e, cls)), 400)
-        return error_body(status, e.message, e.problems)
+        return error_body(status_of(e)[0], e.message, e.problems)
     except Exception:  # never leave the gateway waiting for a reply
         log.exception("a device request failed")
         return error_body(500, "the server could not handle the request")

@@ -23,7 +23,7 @@ from adapters.jetstream.factory import nats_servers
 from adapters.pushes import KICK_SUBJECT, STATUS_SUBJECT, USER_SUBJECT, status_push, user_push
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
-from api.errors import STATUS_OF
+from api.errors import status_of
 from api.ws import conference_methods, protocol
 from api.ws.devices import DeviceLink
 from api.ws.fanout import Fanout
@@ -268,7 +268,7 @@ async def _handle(gateway: Gateway, connection: Connection, text: str) -> bool:
         result = await run_in_threadpool(_dispatch, gateway, connection, method, params)
     except DomainError as e:
         connection.errors_in_a_row += 1
-        await connection.socket.send_text(protocol.error(request_id, _status(e), e))
+        await connection.socket.send_text(protocol.error(request_id, status_of(e)[0], e))
         return True
     connection.errors_in_a_row = 0
     await connection.socket.send_text(protocol.reply(request_id, result))
@@ -277,13 +277,6 @@ async def _handle(gateway: Gateway, connection: Connection, text: str) -> bool:
         # After the auth reply, so the client hears it first.
         await run_in_threadpool(_deliver_waiting_messages, gateway, connection.user_id)
     return method != "logout"
-
-
-def _status(e: DomainError) -> int:
-    for cls, status, _reason in STATUS_OF:
-        if isinstance(e, cls):
-            return status
-    return 400
 
 
 def _dispatch(
