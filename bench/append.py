@@ -9,7 +9,12 @@ For ~300-byte events, on a throw-away nats-server, once with `sync_interval: alw
   QUORUM_EVENTS (its config is copied, only the name and subjects differ);
 - app: `QuorumStore.save(aggregate)`, one new aggregate per save (the eventsourcing
   path every command takes: aggregate -> mapper -> recorder -> JetStream);
-- recorder: `JetStreamApplicationRecorder.insert_events([one StoredEvent])`.
+- recorder: `JetStreamApplicationRecorder.insert_events([one StoredEvent])`, which
+  hash-chains the events stream (`adapters/jetstream/chain.py`);
+- unchained: the same recorder on a stream with QUORUM_EVENTS's config that is not
+  chained: the cost of the chain is recorder / unchained;
+- recorder_4t, unchained_4t: the same from 4 threads at once (the chain makes one
+  process's appends take turns; without it they share the server's fsync rounds).
 
 The methods take turns in rounds, so a slow moment of the disk is shared among them.
 The last line printed is `append_ratio=<app/raw>` with `sync_interval: always`.
@@ -19,9 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 from uuid import uuid4
 
 import nats
@@ -29,6 +36,9 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from nats.js import api
 
+from adapters.jetstream.client import StreamSpec
+from adapters.jetstream.loop import run_sync
+from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.jetstream.subjects import EVENTS_STREAM
 from bench.common import machine_lines, nats_server, rate, write_section
 from domain.shared.application import QuorumStore
@@ -40,12 +50,18 @@ PER_ROUND = 1000
 WARM_UP = 100
 RAW_STREAM = "BENCH_RAW"
 RAW_PREFIX = "bench.raw"
+PLAIN_STREAM = "BENCH_UNCHAINED"
+PLAIN_PREFIX = "bench.plain"
+THREADS = 4
 
-METHODS = ("raw", "app", "recorder")
+METHODS = ("raw", "app", "recorder", "unchained", "recorder_4t", "unchained_4t")
 LABELS = {
     "raw": "nats-py `js.publish`, one at a time",
     "app": "`QuorumStore.save(aggregate)`, one per save",
-    "recorder": "`recorder.insert_events([event])`",
+    "recorder": "`recorder.insert_events([event])`, chained",
+    "unchained": "the same, without the chain",
+    "recorder_4t": f"`recorder.insert_events([event])`, chained, {THREADS} threads",
+    "unchained_4t": f"the same, without the chain, {THREADS} threads",
 }
 
 
@@ -118,6 +134,12 @@ class OurAppends:
         self.state = self.store.mapper.to_stored_event(probe.collect_events()[0]).state
         self.state_bytes = len(self.state)
         self.topic = get_topic(BenchItem.Created)
+        self.recorder = cast(JetStreamApplicationRecorder, self.store.recorder)
+        client = self.recorder.client
+        run_sync(client.ensure_stream(StreamSpec(PLAIN_STREAM, [f"{PLAIN_PREFIX}.>"])))
+        self.unchained = JetStreamApplicationRecorder(
+            client, PLAIN_STREAM, PLAIN_PREFIX, chained=False
+        )
 
     def save(self, n: int) -> float:
         store, body = self.store, self.body
@@ -126,13 +148,29 @@ class OurAppends:
             store.save(BenchItem(body))
         return time.perf_counter() - started
 
-    def insert(self, n: int) -> float:
-        recorder, topic, state = self.store.recorder, self.topic, self.state
+    def insert(self, n: int, recorder: JetStreamApplicationRecorder | None = None) -> float:
+        recorder = recorder or self.recorder
+        topic, state = self.topic, self.state
         started = time.perf_counter()
         for _ in range(n):
             recorder.insert_events(
                 [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=state)]
             )
+        return time.perf_counter() - started
+
+    def insert_unchained(self, n: int) -> float:
+        return self.insert(n, self.unchained)
+
+    def threaded(self, n: int, recorder: JetStreamApplicationRecorder) -> float:
+        threads = [
+            threading.Thread(target=self.insert, args=(n // THREADS, recorder))
+            for _ in range(THREADS)
+        ]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
         return time.perf_counter() - started
 
     def close(self) -> None:
@@ -157,6 +195,9 @@ def take_turns(raw: RawPublisher, ours: OurAppends) -> ModeResult:
         "raw": raw.publish,
         "app": ours.save,
         "recorder": ours.insert,
+        "unchained": ours.insert_unchained,
+        "recorder_4t": lambda n: ours.threaded(n, ours.recorder),
+        "unchained_4t": lambda n: ours.threaded(n, ours.unchained),
     }
     for run in runs.values():
         run(WARM_UP)
@@ -187,6 +228,20 @@ def table(results: dict[bool, ModeResult]) -> list[str]:
     return lines
 
 
+def chain_cost(results: dict[bool, ModeResult]) -> str:
+    """The hash chain (tamper evidence) as a fraction of the unchained rate."""
+    parts = []
+    for sync_always, name in ((True, "`always`"), (False, "default fsync")):
+        r = results[sync_always].rates
+        parts.append(
+            f"{name}: {r['recorder'] / r['unchained']:.2f} one at a time, "
+            f"{r['recorder_4t'] / r['unchained_4t']:.2f} from {THREADS} threads"
+        )
+    return (
+        "Chained / unchained recorder rate (the cost of the hash chain): " + "; ".join(parts) + "."
+    )
+
+
 def section(results: dict[bool, ModeResult], ratio: float) -> str:
     always = results[True]
     spread = ", ".join(
@@ -212,6 +267,8 @@ def section(results: dict[bool, ModeResult], ratio: float) -> str:
             "",
             f"Per-round spread with `always`: {spread}.",
             "",
+            chain_cost(results),
+            "",
             f"**append_ratio = {ratio:.2f}** (app / raw, `sync_interval: always`; target "
             f"≥ 0.50: {verdict}).",
         ]
@@ -233,6 +290,7 @@ def main() -> None:
             + ", ".join(f"{r:,.0f}" for r in results[True].round_rates[m])
         )
     print(f"stored event state: {results[True].state_bytes} bytes")
+    print(chain_cost(results))
     ratio = results[True].ratio("app")
     doc = write_section("bench.append", section(results, ratio))
     print(f"wrote {doc}")

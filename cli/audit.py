@@ -1,5 +1,6 @@
 """`quorum audit sql` and `quorum audit at`: auditors query any range of the raw stream
-with SQL, and see any object as it was at an instant."""
+with SQL, and see any object as it was at an instant. `quorum audit verify` checks the
+stream's hash chain; `quorum audit purge` is the recorded legal erase."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from uuid import UUID
 
 import duckdb
 
+from adapters import audit_chain
 from adapters.audit_sql import AuditQueryError, load_events, run_query
 from adapters.jetstream.audit import StreamRange, read_stream
 from adapters.jetstream.subjects import EVENTS_STREAM
+from cli.admin import CLI_ACTOR
 from cli.context import command_system
 from cli.errors import CommandError
 from cli.events import parse_bound
@@ -24,7 +27,9 @@ from domain.identity.group import Group
 from domain.identity.user import User
 from domain.licensing.pool import LicencePool
 from domain.settings.model import ServerSettings
+from domain.shared.actor import acting_as
 from domain.shared.application import QuorumStore
+from domain.shared.errors import DomainError
 from domain.shared.history import as_record, state_at
 
 MAX_WIDTH = 60
@@ -56,6 +61,31 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     at.add_argument("time", help="ISO 8601 time (UTC unless it says otherwise)")
     at.add_argument("object", help="user:<id>, group:<id>, conference:<cid>, licence, settings")
     at.set_defaults(run=audit_at)
+
+    verify = actions.add_parser(
+        "verify",
+        parents=[common],
+        help="check the hash chain of the raw stream; name the first broken link",
+    )
+    verify.add_argument(
+        "--from", dest="start", type=int, default=1, metavar="SEQ", help="default 1"
+    )
+    verify.add_argument("--to", dest="end", type=int, metavar="SEQ", help="default: the last")
+    verify.set_defaults(run=audit_verify)
+
+    purge = actions.add_parser(
+        "purge",
+        parents=[common],
+        help="legal erase: purge one aggregate's events from the raw stream, recorded",
+    )
+    purge.add_argument(
+        "--subject",
+        required=True,
+        metavar="AGGREGATE_ID",
+        help="the aggregate whose events go (subject quorum.ev.*.<id>)",
+    )
+    purge.add_argument("--reason", required=True, help="why, for the record")
+    purge.set_defaults(run=audit_purge)
 
 
 def audit_sql(args: argparse.Namespace) -> int:
@@ -92,6 +122,40 @@ def audit_at(args: argparse.Namespace) -> int:
         if found is None:
             raise CommandError(f"{args.object} did not exist at {moment.isoformat()}")
         print(json.dumps(as_record(found), default=str, indent=2, ensure_ascii=False))
+    return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    if args.end is not None and args.end < args.start:
+        raise CommandError("--to must not be below --from")
+    with command_system(args) as system:
+        report = audit_chain.verify(system.recorder.client, system.store, args.start, args.end)
+    if report.broken is not None:
+        link = report.broken
+        where = f" ({link.subject})" if link.subject else ""
+        print(
+            f"BROKEN at sequence {link.seq}{where}: {link.why}; "
+            f"{report.checked} events verified before it"
+        )
+        return 1
+    print(
+        f"OK: {report.checked} events verified, sequences {report.first_seq}..{report.last_seq}"
+        f" ({report.bridged} purged sequences bridged); chain tip {report.tip}"
+    )
+    return 0
+
+
+def audit_purge(args: argparse.Namespace) -> int:
+    with command_system(args) as system, acting_as(CLI_ACTOR):
+        try:
+            client = system.recorder.client
+            done = audit_chain.purge(client, system.store, args.subject, args.reason)
+        except DomainError as e:
+            raise CommandError(str(e)) from None
+    print(
+        f"purged {len(done.sequences)} events of {args.subject} "
+        f"(sequences {done.sequences[0]}..{done.sequences[-1]}); recorded as {done.record_id}"
+    )
     return 0
 
 

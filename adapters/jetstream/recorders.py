@@ -5,13 +5,18 @@
   so a stale writer is refused by the server and gets ``IntegrityError``.
 - A save of several events is one atomic batch: stored whole or not at all.
 - Notification ID = stream sequence.
+- The events stream is hash-chained (`adapters.jetstream.chain`): appends of one
+  process take turns on the cached tip; a publish made on a stale tip is refused by
+  the server (`Nats-Expected-Last-Sequence`) and sent again on the fresh tip.
 """
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +36,7 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 
 from adapters.jetstream import subjects
+from adapters.jetstream.chain import ChainState, Tip, read_tip, stamp, state_of
 from adapters.jetstream.client import (
     JetStreamClient,
     OutgoingMessage,
@@ -38,6 +44,7 @@ from adapters.jetstream.client import (
     StoredMessage,
     StoreUnavailable,
     WrongLastSequence,
+    delivered_position,
 )
 from adapters.jetstream.loop import run_sync
 from adapters.jetstream.subjects import EventHeader
@@ -46,6 +53,9 @@ READ_PAGE = 1000
 READ_AHEAD_PAGES = 4
 READ_TIMEOUT = 30.0
 MAX_CONFLICT_RETRIES = 5
+MAX_TIP_RETRIES = 200
+"""Publishes refused because another process moved the stream's tip first."""
+TIP_BACKOFF = 0.002
 HEAD_CACHE_SIZE = 100_000
 
 
@@ -64,6 +74,7 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         stream: str,
         subject_prefix: str,
         snapshots_of: str | None = None,
+        chained: bool | None = None,
     ) -> None:
         self.client = client
         self.stream = stream
@@ -71,6 +82,9 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         self.snapshots_of = snapshots_of
         """For a snapshot recorder: the events stream whose positions snapshots carry,
         so that loading an aggregate reads only the events after its snapshot."""
+        if chained is None:
+            chained = stream == subjects.EVENTS_STREAM
+        self.chain: ChainState | None = state_of(client, stream) if chained else None
         self._heads: OrderedDict[UUID | str, Head] = OrderedDict()
         self._heads_lock = threading.Lock()
 
@@ -84,20 +98,68 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         if not stored_events:
             return []
         by_originator = _group_by_originator(stored_events)
-        for _ in range(MAX_CONFLICT_RETRIES):
+        if self.chain is None:
+            return self._publish(stored_events, by_originator, None)
+        with self.chain.lock:
+            try:
+                return self._publish(stored_events, by_originator, self.chain)
+            except (OperationalError, ProgrammingError):
+                # Maybe stored, maybe not: read the tip again next time.
+                self.chain.tip = None
+                raise
+
+    def _publish(
+        self,
+        stored_events: Sequence[StoredEvent],
+        by_originator: dict[UUID | str, list[StoredEvent]],
+        chain: ChainState | None,
+    ) -> list[int]:
+        conflicts = tip_moves = 0
+        while True:
             messages = self._messages(stored_events, by_originator)
+            tip = new_tip = None
+            if chain is not None:
+                tip = chain.tip or self._call(read_tip(self.client, self.stream))
+                messages, new_tip = stamp(messages, tip)
             try:
                 last_seq = self._call(self.client.publish(messages))
             except WrongLastSequence:
-                # Our idea of some aggregate's head was stale: re-read the heads, then
-                # either it is a real conflict or we retry with the right sequences.
-                for originator_id in by_originator:
-                    self._refresh_head(originator_id)
+                last_seq = None
+            if last_seq is None:
+                if self._after_conflict(chain, tip, by_originator):
+                    tip_moves += 1
+                    if tip_moves >= MAX_TIP_RETRIES:
+                        raise OperationalError("the stream's tip kept moving: too many writers")
+                    time.sleep(random.uniform(0, TIP_BACKOFF))
+                else:
+                    conflicts += 1
+                    if conflicts >= MAX_CONFLICT_RETRIES:
+                        raise IntegrityError("too many concurrent writers on the same aggregates")
                 continue
+            if chain is not None:
+                chain.tip = new_tip if new_tip is not None and new_tip.seq == last_seq else None
             first_seq = last_seq - len(messages) + 1
             self._remember_heads(stored_events, first_seq)
             return list(range(first_seq, last_seq + 1))
-        raise IntegrityError("too many concurrent writers on the same aggregates")
+
+    def _after_conflict(
+        self,
+        chain: ChainState | None,
+        tip: Tip | None,
+        by_originator: dict[UUID | str, list[StoredEvent]],
+    ) -> bool:
+        """After a refused publish: re-read what may be stale; True if the stream's tip
+        had moved. Both checks answer alike (err_code 10071), so a moved tip means
+        another writer got in first (retry on the new tip), an unmoved one that our
+        idea of some aggregate's head was stale: either a real conflict (`_messages`
+        raises IntegrityError on the retry) or a retry with the right sequences."""
+        moved = False
+        if chain is not None and tip is not None:
+            chain.tip = self._call(read_tip(self.client, self.stream))
+            moved = chain.tip.seq != tip.seq
+        for originator_id in by_originator:
+            self._refresh_head(originator_id)
+        return moved
 
     def _messages(
         self,
@@ -285,7 +347,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
 
         async def on_message(msg: Msg) -> None:
             nonlocal page
-            seq = msg.metadata.sequence.stream
+            seq, _ = delivered_position(msg)
             if closed.is_set() or seq > until or not msg.headers:
                 return
             page.append(notification_of(seq, msg.headers[subjects.H_EVENT], msg.data))

@@ -23,6 +23,9 @@ SNAPSHOTS_PREFIX = "quorum.snap"
 H_EVENT = "Quorum-Event"
 # On a snapshot: the events-stream sequence of the event it was taken at.
 H_EVENT_SEQ = "Quorum-Event-Seq"
+# On every event: the hex hash that chains it to the previous message of the events
+# stream (defined in `adapters.jetstream.chain`).
+H_CHAIN = "Quorum-Chain"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
