@@ -27,9 +27,15 @@ class FileStore:
     """`domain.messaging.files.FileBytes` on JetStream. Synchronous, like the recorders:
     each call runs on the NATS loop thread (`adapters.jetstream.loop`)."""
 
-    def __init__(self, client: JetStreamClient, bucket: str = BUCKET) -> None:
+    def __init__(
+        self,
+        client: JetStreamClient,
+        bucket: str = BUCKET,
+        description: str = "Quorum chat files (guide §9.5)",
+    ) -> None:
         self.client = client
         self.bucket = bucket
+        self.description = description
         self._store: ObjectStore | None = None
 
     def ensure(self) -> None:
@@ -71,7 +77,7 @@ class FileStore:
                 self._store = await js.object_store(self.bucket)
             except BucketNotFoundError:
                 config = api.ObjectStoreConfig(
-                    description="Quorum chat files (guide §9.5)",
+                    description=self.description,
                     storage=api.StorageType.FILE,
                     replicas=self.client.replicas,
                 )

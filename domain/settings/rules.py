@@ -17,6 +17,7 @@ from zoneinfo import available_timezones
 from domain.conferencing import auto_delete
 from domain.conferencing.connection import JOIN_METHODS, check_join_methods
 from domain.identity.zones import DEFAULT_ZONES, SSO_METHODS, check_zones
+from domain.recordings import settings as recording_settings
 from domain.shared.errors import InvalidInput
 from domain.shared.validation import Rule
 
@@ -347,6 +348,11 @@ CONFERENCES = Section(
 )
 """Automatic deletion (§14.7.1) and default ways of joining (§14.7.3)."""
 
+RECORDINGS = Section(
+    name="recordings", defaults=recording_settings.DEFAULTS, rules=recording_settings.RULES
+)
+"""Who is recorded, owners' downloads and retention (§9.6)."""
+
 SECTIONS = {
     s.name: s
     for s in (
@@ -358,5 +364,6 @@ SECTIONS = {
         USER_STORAGE,
         LDAP,
         CONFERENCES,
+        RECORDINGS,
     )
 }

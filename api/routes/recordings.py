@@ -1,0 +1,178 @@
+"""Conference recordings (guide §16.5, §9.6, §18.9.5): the report, downloads and
+deletion for administrators, and each owner's own list.
+
+- `GET logs/recordings`: every administrator, security admins included; no CSV export
+  (RECR-04: `/export` or `Accept: text/csv` answer 406).
+- `GET logs/recordings/{id}/download`: every administrator. §18.9.5 tells security
+  admins to "download or playback a recording file" with the buttons of the report:
+  viewing a recording changes nothing, so they may.
+- `DELETE logs/recordings/{id}`: full administrators only (`delete_video_recording`).
+- `GET users/{user_id}/recordings` and `…/{id}/download`: the owner (or an admin
+  reading); owners download unless `forbid_owner_download` (REC-05). Nobody else
+  downloads as a user: moderators never (CONF-07).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, BinaryIO, cast
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException
+
+from adapters.system import QuorumSystem
+from api.auth import Reader, SignedIn, System, Writer, may_read_user
+from api.csv_export import exporting
+from api.errors import error_response
+from api.routes.reports import FRESHNESS_WAIT, OrderBy, Pages, Report, answer, parse_when
+from domain.recordings.recording import Recording
+from domain.recordings.service import RecordingUnavailable
+from domain.shared.actor import acting_as
+from projections import recordings_report as model
+
+router = APIRouter(tags=["recordings"])
+
+IN_MEMORY = 8 * 1024 * 1024
+"""A download larger than this is spooled to a temporary file on its way out."""
+READ_SIZE = 256 * 1024
+MEDIA_TYPES = {"webm": "video/webm", "mp4": "video/mp4", "mkv": "video/x-matroska"}
+NO_CSV = "the Conference Recordings report cannot be exported to CSV (guide §18.9, RECR-04)"
+
+RECORDINGS = Report(
+    projection="recordings",
+    sortable=model.SORTABLE,
+    query=model.query,
+    csv_name="",
+    csv_header=(),
+    csv_line=lambda r, fmt: (),
+)
+
+
+@dataclass
+class RecordingParams:
+    date_from: str | None = None
+    date_to: str | None = None
+    conference_name: str | None = None
+    conference_id: str | None = None
+
+    def filters(self, owner: str | None = None) -> model.RecordingFilters:
+        return model.RecordingFilters(
+            date_from=parse_when("date_from", self.date_from),
+            date_to=parse_when("date_to", self.date_to),
+            conference_name=self.conference_name or None,
+            conference_id=self.conference_id or None,
+            owner=owner,
+        )
+
+
+RecordingQuery = Annotated[RecordingParams, Depends()]
+
+
+def refuse_csv(request: Request) -> None:
+    if exporting(request):
+        raise HTTPException(406, NO_CSV)
+
+
+@router.get("/logs/recordings", response_model=None)
+@router.get("/logs/recordings/export", response_model=None)
+def recordings_report(
+    request: Request,
+    principal: Reader,
+    system: System,
+    response: Response,
+    params: RecordingQuery,
+    order: OrderBy,
+    paging: Pages,
+) -> Response | dict[str, Any]:
+    """Finished recordings: `date` is the start, `duration` in seconds, `size_mb`
+    (and `size` in bytes); filters `date_from`/`date_to` (start), `conference_name`,
+    `conference_id` (parts of them, any case); sort by any column."""
+    refuse_csv(request)
+    return answer(RECORDINGS, params.filters(), principal, system, response, order, paging)
+
+
+@router.get("/logs/recordings/{recording_id}/download", response_model=None)
+def download(recording_id: str, _: Reader, system: System) -> Response:
+    return _send(system, system.recordings.for_admin(recording_id))
+
+
+@router.delete("/logs/recordings/{recording_id}", status_code=204, response_model=None)
+def delete(recording_id: str, principal: Writer, system: System) -> None:
+    """Delete the recording and its file; an Events row `delete_video_recording`."""
+    with acting_as(principal.actor):
+        system.recordings.delete(recording_id)
+    system.fresh("recordings", FRESHNESS_WAIT)
+
+
+@router.get("/users/{user_id}/recordings", response_model=None)
+def owner_recordings(
+    user_id: str,
+    request: Request,
+    principal: SignedIn,
+    system: System,
+    response: Response,
+    params: RecordingQuery,
+    order: OrderBy,
+    paging: Pages,
+) -> Response | dict[str, Any]:
+    """The recordings of the user's conferences and calls (their personal area, §9.6);
+    `downloadable` says whether the owner may download them (REC-05)."""
+    may_read_user(principal, user_id)
+    refuse_csv(request)
+    found = answer(
+        RECORDINGS, params.filters(user_id.lower()), principal, system, response, order, paging
+    )
+    assert isinstance(found, dict)
+    downloadable = system.recordings.owner_may_download()
+    for row in found["list"]:
+        row["downloadable"] = downloadable
+    return found
+
+
+@router.get("/users/{user_id}/recordings/{recording_id}/download", response_model=None)
+def owner_download(
+    user_id: str, recording_id: str, principal: SignedIn, system: System
+) -> Response:
+    """The owner's download, from their own token, unless the settings forbid it."""
+    if principal.role != "user" or principal.name != user_id.lower():
+        may_read_user(principal, user_id)  # administrators download from the report
+        return _send(system, system.recordings.for_admin(recording_id))
+    return _send(system, system.recordings.for_owner(recording_id, principal.name))
+
+
+def _send(system: QuorumSystem, recording: Recording) -> Response | JSONResponse:
+    body = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=IN_MEMORY))  # noqa: SIM115
+    try:
+        system.recordings.read(recording, body)
+    except RecordingUnavailable as e:
+        body.close()
+        return error_response(410, e.message, e.problems, reason="unavailable")
+    except BaseException:
+        body.close()
+        raise
+    body.seek(0)
+    name = f"{recording.session_id}-{recording.recording_id}.{recording.file_format}"
+    return StreamingResponse(
+        _chunks(body),
+        media_type=MEDIA_TYPES.get(recording.file_format or "", "application/octet-stream"),
+        headers={
+            "Content-Disposition": f'attachment; filename="{_safe(name)}"',
+            "Content-Length": str(recording.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+
+
+def _chunks(body: BinaryIO) -> Iterator[bytes]:
+    try:
+        while chunk := body.read(READ_SIZE):
+            yield chunk
+    finally:
+        body.close()
