@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +29,9 @@ class Config(BaseSettings):
     its interval is taken as gone, and its sockets' endpoints as disconnected."""
     max_file_mb: int = 100
     """The largest file a user may send in a chat (guide §9.5), in MB (MiB)."""
+    reports: Literal["local", "nats"] = "local"
+    """Where the DuckDB reports live: `local` in this process, `nats` in report replicas
+    (`quorum projector --reports`) answering report calls over NATS."""
 
     @property
     def database_url(self) -> str:

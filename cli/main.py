@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cli import admin, audit, events, projections, serve
+from cli import admin, audit, events, projections, projector, serve
 from cli.errors import CommandError
 
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     projections.register(commands, common)
     events.register(commands, common)
     audit.register(commands, common)
+    projector.register(commands, common)
     return parser
 
 

@@ -1,0 +1,147 @@
+"""The report-query boundary: every report read and count the API makes is a call of a
+registered function on a reports database, answered in-process (`LocalReports`) or by
+a report replica over NATS (`adapters.report_replica.NatsReports`), with the same
+Python values either way.
+
+To make a function callable, add it to its projection's tuple in `REPORTS`: its first
+parameter is the reports database; its other arguments and its result are plain JSON
+values, datetimes, tuples or the dataclasses named in its signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
+
+from projections import (
+    call_history,
+    chat_files,
+    chat_messages,
+    config_changes,
+    endpoints_report,
+    events_report,
+    recordings_report,
+)
+from projections.duck import ReportsDatabase
+from projections.engine import ProjectionRunner
+from projections.report_codec import Codec, dataclasses_of
+
+REPORTS: dict[str, tuple[Callable[..., Any], ...]] = {
+    # projection name: the functions callable on its tables
+    "config_changes": (config_changes.query, config_changes.count_matching),
+    "events": (events_report.query, events_report.count_matching),
+    "endpoints": (
+        endpoints_report.query,
+        endpoints_report.count_older,
+        endpoints_report.connected_elsewhere,
+    ),
+    "call_history": (
+        call_history.query,
+        call_history.participants,
+        call_history.invites,
+        call_history.deletable_sessions,
+    ),
+    "chat": (chat_messages.query, chat_messages.count_matching, chat_messages.count_in_sessions),
+    "chat_files": (chat_files.query,),
+    "recordings": (recordings_report.query, recordings_report.ended_before),
+}
+
+FRESHNESS_WAIT = 5.0
+"""How long a call waits for its projection to apply what was stored before it."""
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    f"{projection}.{function.__name__}": function
+    for projection, functions in REPORTS.items()
+    for function in functions
+}
+"""Call name (`events.query`, `endpoints.count_older`, …) → function."""
+_NAMES = {function: name for name, function in FUNCTIONS.items()}
+
+CODEC = Codec(dataclasses_of(FUNCTIONS.values()))
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class ReportsUnavailable(Exception):
+    """No report service answered (none running, or too slow)."""
+
+
+class ReportCallFailed(Exception):
+    """The report service answered that the call failed (a bug, not bad input)."""
+
+
+class UnknownCall(ReportCallFailed):
+    pass
+
+
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    value: T
+    fresh: bool
+    """The projection had applied the stream up to the call's start (read-your-writes);
+    False after waiting `FRESHNESS_WAIT` in vain: the answer may miss the latest events."""
+    position: int
+    """The last stream sequence the projection had applied when it answered."""
+    replica: str | None = None
+    """The report replica that answered (None: in-process)."""
+
+
+class ReportCalls(Protocol):
+    def call(
+        self, function: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Answer[T]:
+        """`function(reports database, *args, **kwargs)`, once fresh."""
+        ...
+
+
+def name_of(function: Callable[..., Any]) -> str:
+    name = _NAMES.get(function)
+    if name is None:
+        raise UnknownCall(f"{function.__module__}.{function.__name__} is not in REPORTS")
+    return name
+
+
+def projection_of(name: str) -> str:
+    return name.rsplit(".", 1)[0]
+
+
+class LocalReports:
+    """Report calls on this process's DuckDB reports."""
+
+    def __init__(
+        self,
+        database: ReportsDatabase,
+        runners: Mapping[str, ProjectionRunner],
+        head: Callable[[], int],
+        wait: float = FRESHNESS_WAIT,
+    ) -> None:
+        self.database = database
+        self.runners = runners
+        self.head = head
+        """The stream's last sequence now: a call waits until its projection applied it."""
+        self.wait = wait
+
+    def call(
+        self, function: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Answer[T]:
+        answer: Answer[T] = self.run(name_of(function), args, kwargs, self.head(), self.wait)
+        return answer
+
+    def run(
+        self,
+        name: str,
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        fresh_to: int,
+        wait: float,
+    ) -> Answer[Any]:
+        """Call `name` once its projection has applied `fresh_to` (or `wait` is over)."""
+        function = FUNCTIONS.get(name)
+        if function is None:
+            raise UnknownCall(f"no report call {name!r}")
+        runner = self.runners[projection_of(name)]
+        fresh = runner.wait_until_applied(fresh_to, wait)
+        position = runner.projection.position()
+        return Answer(function(self.database, *args, **kwargs), fresh, position)
