@@ -14,6 +14,11 @@ A session's detail (§16.2.2) has two more tables, written in the same transacti
   calls the server makes at the start; shown as the server's name), to whom, and
   whether the recipient joined the session after that invitation. Self-joins have no
   row.
+
+`recorded` says a session has a server-side recording (one started or finished and
+not deleted): an administrator's deletion by filter (RPT-04) skips those sessions and
+those still running (SES-10, WE-13); it names the sessions it deletes, and their
+participant and invite rows go with them.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from datetime import datetime
 from typing import Any
 
 from domain.conferencing.conference import Conference
+from domain.operations.report_deletion import ReportDeletion
+from domain.recordings.recording import Recording
 from domain.sessions.session import JOINED, SERVER, LiveSession
 from domain.signaling.call import Call
 from projections.duck import DuckDBProjection, Table
 from projections.engine import on
+from projections.report_deletions import in_sessions, matching
 from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "end_time", "duration", "owner", "mode", "cid", "session_id", "participants")
@@ -178,8 +186,11 @@ class CallHistoryReport(DuckDBProjection):
             outcome VARCHAR,
             end_time TIMESTAMPTZ,
             duration INTEGER,
-            end_cause VARCHAR
-        )
+            end_cause VARCHAR,
+            recorded BOOLEAN DEFAULT false
+        );
+        -- Tables made before recordings had no such column.
+        ALTER TABLE call_history ADD COLUMN IF NOT EXISTS recorded BOOLEAN DEFAULT false;
     """
 
     # -- point-to-point calls ---------------------------------------------------------
@@ -189,6 +200,7 @@ class CallHistoryReport(DuckDBProjection):
         self.remember(str(event.originator_id), event.session_id)
         self.remember(f"start:{event.session_id}", event.timestamp.isoformat())
         self.remember(f"callee:{event.session_id}", event.callee)
+        self.remember(f"answered:{event.session_id}", "no")
         party = (event.session_id, "caller", event.caller, event.caller_endpoint)
         self._connection(seq, event.timestamp, *party, joined=True)
         self.rows.append(
@@ -209,6 +221,7 @@ class CallHistoryReport(DuckDBProjection):
     @on(Call.Accepted)
     def call_answered(self, seq: int, event: Any) -> None:
         session = self._session(event)
+        self.remember(f"answered:{session}", "yes")
         self.updates.extend([("answered", True, session), ("participants", 2, session)])
         callee = self.recall(f"callee:{session}") or ""
         self._connection(seq, event.at, session, "callee", callee, event.endpoint_id, joined=True)
@@ -231,6 +244,10 @@ class CallHistoryReport(DuckDBProjection):
 
     def _answered(self, session: str) -> bool:
         """Answered in this batch, or in an earlier one."""
+        known = self.recall(f"answered:{session}")
+        if known is not None:
+            return known == "yes"
+        # A call recorded before calls remembered their answer: read the table.
         if any(column == "answered" and key == session for column, _, key in self.updates):
             return True
         found = (
@@ -278,6 +295,27 @@ class CallHistoryReport(DuckDBProjection):
     @on(Conference.SessionEnded)
     def session_ended(self, seq: int, event: Any) -> None:
         self._end(event.session_id, event.at, event.cause, "completed")
+
+    # -- recordings (SES-10: a recorded session is never deleted from the report) -------
+
+    @on(Recording.Started, Recording.Finished, Recording.Deleted)
+    def recording(self, seq: int, event: Any) -> None:
+        session = event.session_id
+        recordings: list[str] = json.loads(self.recall(f"recordings:{session}") or "[]")
+        recording = str(event.originator_id)
+        if isinstance(event, Recording.Deleted):
+            recordings = [r for r in recordings if r != recording]
+        elif recording not in recordings:
+            recordings.append(recording)
+        self.remember(f"recordings:{session}", json.dumps(recordings))
+        self.updates.append(("recorded", bool(recordings), session))
+
+    # -- an administrator's deletion (RPT-04, SES-10) -----------------------------------
+
+    @on(ReportDeletion.SessionsDeleted)
+    def sessions_deleted(self, seq: int, event: Any) -> None:
+        for table in (self.table, PARTICIPANTS.name, INVITES.name):
+            self.deletions_of(table).append(in_sessions(event.session_ids, event.through))
 
     # -- live sessions: who joined, how they left, who was called in ------------------
 
@@ -387,19 +425,36 @@ class CallHistoryReport(DuckDBProjection):
         )
 
 
-def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
-    def where(q: ReportQuery) -> None:
-        q.date_range("date", filters.date_from, filters.date_to)
-        q.equals("owner", filters.owner)
-        q.equals("cid", filters.cid)
-        q.equals("session_id", filters.session_id)
-        if filters.participant:
-            q.conditions.append(
-                "(owner = ? OR callee = ? OR session_id IN "
-                "(SELECT session_id FROM call_participants WHERE user_id = ?))"
-            )
-            q.params.extend([filters.participant] * 3)
+def _where(q: ReportQuery, filters: CallFilters) -> None:
+    q.date_range("date", filters.date_from, filters.date_to)
+    q.equals("owner", filters.owner)
+    q.equals("cid", filters.cid)
+    q.equals("session_id", filters.session_id)
+    if filters.participant:
+        q.conditions.append(
+            "(owner = ? OR callee = ? OR session_id IN "
+            "(SELECT session_id FROM call_participants WHERE user_id = ?))"
+        )
+        q.params.extend([filters.participant] * 3)
 
+
+def deletable_sessions(database: Any, filters: CallFilters, through: int) -> list[str]:
+    """The sessions a deletion by these filters removes (RPT-04): those matching, up
+    to `through`, except the ones still running or recorded (SES-10)."""
+    condition, params = matching(lambda q: _where(q, filters), through)
+    found = (
+        database.cursor()
+        .execute(
+            f"SELECT session_id FROM call_history WHERE {condition} "
+            "AND end_time IS NOT NULL AND NOT coalesce(recorded, false) ORDER BY seq",
+            params,
+        )
+        .fetchall()
+    )
+    return [row[0] for row in found]
+
+
+def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
     return run_report(
         database,
         "call_history",
@@ -417,9 +472,10 @@ def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list
             "end_time",
             "duration",
             "end_cause",
+            "recorded",
         ),
         SORTABLE,
-        where,
+        lambda q: _where(q, filters),
         json_columns=(),
         **paging,
     )

@@ -1,6 +1,6 @@
 """A session's file list (guide §16.2.2, SES-07): the files sent to the conference chat,
 with Date and Time, Sender, Name and Size (MB); a file an admin deleted keeps its row
-with `deleted_at`."""
+with `deleted_at`. Rows of sessions deleted from Call History go (SES-10)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 from domain.messaging.files import ChatFile
 from domain.messaging.message import ChatMessage
+from domain.operations.report_deletion import ReportDeletion
 from projections.duck import DuckDBProjection
 from projections.engine import on
+from projections.report_deletions import in_sessions
 from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "sender", "name", "size")
@@ -63,6 +65,11 @@ class ChatFilesReport(DuckDBProjection):
     @on(ChatFile.Deleted)
     def deleted(self, seq: int, event: Any) -> None:
         self.updates.append(("deleted_at", event.at, str(event.originator_id)))
+
+    @on(ReportDeletion.SessionsDeleted)
+    def sessions_deleted(self, seq: int, event: Any) -> None:
+        condition = in_sessions(event.session_ids, event.through)
+        self.deletions_of(self.table).append(condition)
 
 
 def query(database: Any, filters: FileFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:

@@ -12,9 +12,11 @@ from domain.conferencing.conference import Conference
 from domain.identity.group import Group
 from domain.identity.user import User
 from domain.licensing.pool import LicencePool
+from domain.operations.report_deletion import CONFIG_CHANGES, ReportDeletion, filters_from
 from domain.settings.model import ServerSettings
 from projections.duck import DuckDBProjection
 from projections.engine import on
+from projections.report_deletions import Condition, count, matching
 from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "action", "object_type", "object_id", "username")
@@ -194,22 +196,39 @@ class ConfigChangesReport(DuckDBProjection):
         change = {"parameter": "id", "previous": event.cid, "new": None}
         self._row(seq, event, "delete", "conference", event.cid, [change])
 
+    @on(ReportDeletion.Created)
+    def rows_deleted(self, seq: int, event: Any) -> None:
+        """Rows an administrator deleted by filter (RPT-04, `delete_logs`)."""
+        if event.report == CONFIG_CHANGES:
+            filters = filters_from(ConfigChangeFilters, event.filters or {})
+            self.deletions_of(self.table).append(deleted(filters, event.through))
+
+
+def _where(q: ReportQuery, filters: ConfigChangeFilters) -> None:
+    q.date_range("date", filters.date_from, filters.date_to)
+    q.equals("action", filters.action)
+    q.equals("object_type", filters.object_type)
+    q.equals("username", filters.username)
+
+
+def deleted(filters: ConfigChangeFilters, through: int) -> Condition:
+    """The rows a deletion by these filters removes (RPT-04)."""
+    return matching(lambda q: _where(q, filters), through)
+
+
+def count_matching(database: Any, filters: ConfigChangeFilters, through: int) -> int:
+    return count(database, "config_changes", deleted(filters, through))
+
 
 def query(
     database: Any, filters: ConfigChangeFilters, **paging: Any
 ) -> tuple[int, list[dict[str, Any]]]:
-    def where(q: ReportQuery) -> None:
-        q.date_range("date", filters.date_from, filters.date_to)
-        q.equals("action", filters.action)
-        q.equals("object_type", filters.object_type)
-        q.equals("username", filters.username)
-
     return run_report(
         database,
         "config_changes",
         ("date", "action", "object_type", "object_id", "username", "changes"),
         SORTABLE,
-        where,
+        lambda q: _where(q, filters),
         json_columns=("changes",),
         **paging,
     )

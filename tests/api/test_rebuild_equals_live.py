@@ -49,6 +49,16 @@ def _workload(api: RunningApi) -> None:
         ann.ok("conference.chat", cid="room", text="hello all")
         ann.ok("conference.leave", cid="room")
         jane.ok("conference.end", cid="room")
+        jane.ok("chat.send", to="ann", text="after the meeting")
+    with api.client(admin) as c:  # deletions by filter (RPT-04) are replayed too
+        for path, params in (
+            ("/logs/chat", {"date_to": "2100-01-01", "recipient": "ann"}),
+            ("/logs/calls", {"all": "true"}),
+            ("/logs/events", {"event": "login", "source": "user"}),
+            ("/logs/config-changes", {"object_type": "group"}),
+        ):
+            deleted = c.delete(path, params=params)
+            assert deleted.status_code == 200 and deleted.json()["deleted"] > 0, deleted.text
 
 
 def _snapshot(api: RunningApi) -> dict[str, list[str]]:
