@@ -85,6 +85,17 @@ class DuckDBProjection(Projection):
         self._lookups: dict[str, str] = {}
         for table in self._tables():
             self.database.cursor().execute(table.ddl)
+        self._lookups_complete = self.position() == 0 and not self._stored_lookups()
+        """Whether `_lookups` holds every stored lookup (from a fresh start or a reset
+        on): then a miss is an answer, not a query."""
+
+    def _stored_lookups(self) -> bool:
+        found = (
+            self.database.cursor()
+            .execute("SELECT 1 FROM projection_lookups WHERE projection = ? LIMIT 1", [self.name])
+            .fetchone()
+        )
+        return found is not None
 
     def _tables(self) -> list[Table]:
         main = Table(self.table, self.table_ddl, self.columns, self.key_column)
@@ -136,6 +147,8 @@ class DuckDBProjection(Projection):
 
     def recall(self, key: str) -> str | None:
         if key not in self._lookups:
+            if self._lookups_complete:
+                return None
             found = (
                 self.database.cursor()
                 .execute(
@@ -160,6 +173,19 @@ class DuckDBProjection(Projection):
     def apply(
         self, events: list[tuple[int, DomainEventProtocol[Any]]], after: int, through: int
     ) -> None:
+        if not events and after > 0:
+            # Nothing for this report (most pages, following live): one statement.
+            moved = (
+                self.database.cursor()
+                .execute(
+                    "UPDATE projection_positions SET position = ? WHERE name = ? AND position = ?",
+                    [through, self.name, after],
+                )
+                .fetchone()
+            )
+            if not moved or moved[0] != 1:
+                raise PositionMoved(self.name)
+            return
         self._batch.rows = {}
         self._batch.updates = {}
         self._batch.deletions = {}
@@ -173,18 +199,15 @@ class DuckDBProjection(Projection):
             for table in tables:
                 self._insert_rows(db, table)
             for table in tables:
-                for column, value, key in self.updates_of(table.name):
-                    db.execute(
-                        f"UPDATE {table.name} SET {column} = ? WHERE {table.key_column} = ?",
-                        [value, key],
-                    )
+                self._update_rows(db, table)
             for table in tables:
                 for condition, parameters in self.deletions_of(table.name):
                     db.execute(f"DELETE FROM {table.name} WHERE {condition}", parameters)
-            for key, value in self._batch.lookups.items():
+            lookups = self._batch.lookups
+            if lookups:
                 db.execute(
-                    "INSERT OR REPLACE INTO projection_lookups VALUES (?, ?, ?)",
-                    [self.name, key, value],
+                    "INSERT OR REPLACE INTO projection_lookups SELECT ?, UNNEST(?), UNNEST(?)",
+                    [self.name, list(lookups), list(lookups.values())],
                 )
             self._move_position(db, after, through)
             db.execute("COMMIT")
@@ -207,6 +230,7 @@ class DuckDBProjection(Projection):
         """A rolled-back batch's facts are read again from the table when needed."""
         for key in self._batch.lookups:
             self._lookups.pop(key, None)
+        self._lookups_complete = False
 
     def _insert_rows(self, db: duckdb.DuckDBPyConnection, table: Table) -> None:
         rows = self.rows_of(table.name)
@@ -218,6 +242,28 @@ class DuckDBProjection(Projection):
         db.execute(
             f"INSERT INTO {table.name} ({', '.join(table.columns)}) SELECT {selects}", columns
         )
+
+    def _update_rows(self, db: duckdb.DuckDBPyConnection, table: Table) -> None:
+        """The batch's updates, one statement per column: the last value given for a
+        row wins, as if they were applied one by one (one UPDATE per row costs ~1 ms)."""
+        latest: dict[str, dict[Any, Any]] = {}
+        for column, value, key in self.updates_of(table.name):
+            latest.setdefault(column, {})[key] = value
+        for column, by_key in latest.items():
+            values = list(by_key.values())
+            if len({type(v) for v in values if v is not None}) > 1:
+                for key, value in by_key.items():  # no one list type for DuckDB
+                    db.execute(
+                        f"UPDATE {table.name} SET {column} = ? WHERE {table.key_column} = ?",
+                        [value, key],
+                    )
+                continue
+            db.execute(
+                f"UPDATE {table.name} SET {column} = u.v "
+                "FROM (SELECT UNNEST(?) AS k, UNNEST(?) AS v) AS u "
+                f"WHERE {table.name}.{table.key_column} = u.k",
+                [list(by_key), values],
+            )
 
     def _move_position(self, db: duckdb.DuckDBPyConnection, after: int, through: int) -> None:
         current = db.execute(
@@ -242,6 +288,7 @@ class DuckDBProjection(Projection):
         db.execute("DELETE FROM projection_positions WHERE name = ?", [self.name])
         db.execute("DELETE FROM projection_lookups WHERE projection = ?", [self.name])
         self._lookups = {}
+        self._lookups_complete = True
         for table in self._tables():
             db.execute(table.ddl)
         db.execute("COMMIT")

@@ -12,6 +12,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,7 +23,13 @@ from eventsourcing.utils import get_topic
 log = logging.getLogger(__name__)
 
 PAGE = 1000
+CATCH_UP_BATCH = 20_000
+"""Stream messages per transaction while catching up: a few large commits, not one
+per page (each commit costs a DuckDB or SQLite round of writes)."""
 IDLE_WAIT = 1.0
+LATE_WAITS = (0.002, 0.005, 0.01, 0.02, 0.05)
+"""After a wake-up that found nothing, look again after these pauses: the wake-up (a
+plain NATS message) can arrive before JetStream has stored the append."""
 RETRY_WAIT = 1.0
 
 Handler = Callable[[int, Any], None]
@@ -138,26 +145,29 @@ class ProjectionRunner:
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Apply everything up to the current head of the stream."""
-        head = self.source.max_notification_id() or 0
-        position = self.projection.position()
-        with self._lock:
-            for page in self.source.read_forward(position, head, PAGE):
-                try:
-                    self._apply(page, position)
-                except PositionMoved:
-                    break  # another runner is ahead: finish page by page below
-                position = page[-1].id
-                if progress:
-                    progress(position, head)
-        while self.projection.position() < head:
-            self.step()
-            if progress:
-                progress(self.projection.position(), head)
+        catch_up_together([self], progress)
 
-    def _apply(self, page: Sequence[Notification], position: int) -> None:
+    def _apply_batch(
+        self,
+        batch: Sequence[Notification],
+        position: int,
+        decoded: dict[int, DomainEventProtocol[Any]],
+    ) -> int:
+        """Apply the part of `batch` after `position`; `decoded` shares the domain
+        events among the projections of one read. Returns the new position."""
+        through = batch[-1].id
+        if through <= position:
+            return position
         handled = self.projection.handlers
-        events = [(n.id, self.mapper.to_domain_event(n)) for n in page if n.topic in handled]
-        self.projection.apply(events, after=position, through=page[-1].id)
+        events = []
+        for n in batch:
+            if n.id > position and n.topic in handled:
+                event = decoded.get(n.id)
+                if event is None:
+                    event = decoded[n.id] = self.mapper.to_domain_event(n)
+                events.append((n.id, event))
+        self.projection.apply(events, after=position, through=through)
+        return through
 
     def status(self) -> Status:
         return Status(
@@ -177,11 +187,7 @@ class ProjectionRunner:
         return True
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> None:
-        with self._lock:
-            self.projection.reset()
-        self.wake_up.set()
-        if self._thread is None:
-            self.catch_up(progress)
+        rebuild_together([self], progress)
 
     # -- following live, on a thread -------------------------------------------------
 
@@ -199,6 +205,7 @@ class ProjectionRunner:
             self._thread = None
 
     def _follow(self) -> None:
+        late = len(LATE_WAITS)
         while not self._stop.is_set():
             try:
                 applied = self.step()
@@ -207,6 +214,65 @@ class ProjectionRunner:
                 log.exception("projection %s failed; retrying", self.projection.name)
                 self._stop.wait(RETRY_WAIT)
                 continue
-            if applied == 0:
-                self.wake_up.wait(IDLE_WAIT)
+            if applied:
+                late = 0
+            elif late < len(LATE_WAITS):
+                self._stop.wait(LATE_WAITS[late])
+                late += 1
+            else:
+                woken = self.wake_up.wait(IDLE_WAIT)
                 self.wake_up.clear()
+                late = 0 if woken else len(LATE_WAITS)
+
+
+def rebuild_together(
+    runners: Sequence[ProjectionRunner], progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Drop these read models and replay them from sequence 1, reading the stream once
+    for all of them (those following live on their thread catch up there)."""
+    for runner in runners:
+        with runner._lock:
+            runner.projection.reset()
+        runner.wake_up.set()
+    catch_up_together([r for r in runners if r._thread is None], progress)
+
+
+def catch_up_together(
+    runners: Sequence[ProjectionRunner], progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Bring projections of one event source up to the head with one read of the
+    stream: each notification is decoded once, for every projection that handles it,
+    and each projection applies CATCH_UP_BATCH messages per transaction."""
+    if not runners:
+        return
+    source = runners[0].source
+    head = source.max_notification_id() or 0
+    with ExitStack() as locks:
+        for runner in runners:
+            locks.enter_context(runner._lock)
+        positions = {runner: runner.projection.position() for runner in runners}
+        behind = [runner for runner in runners if positions[runner] < head]
+        batch: list[Notification] = []
+        start = min((positions[r] for r in behind), default=head)
+        for page in source.read_forward(start, head, PAGE):
+            batch.extend(page)
+            if len(batch) < CATCH_UP_BATCH and batch[-1].id < head:
+                continue
+            through = batch[-1].id
+            decoded: dict[int, DomainEventProtocol[Any]] = {}
+            for runner in list(behind):
+                try:
+                    positions[runner] = runner._apply_batch(batch, positions[runner], decoded)
+                except PositionMoved:
+                    behind.remove(runner)  # another runner is ahead: see below
+            batch = []
+            if progress:
+                progress(through, head)
+            if not behind:
+                break
+    for runner in runners:
+        # What another runner got to first, or appended meanwhile: page by page.
+        while runner.projection.position() < head:
+            runner.step()
+            if progress:
+                progress(runner.projection.position(), head)

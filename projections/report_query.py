@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 
 MAX_PAGE_SIZE = 1000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TIMESTAMPS: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+"""The TIMESTAMPTZ columns of each (table, columns) read."""
 
 
 @dataclass
@@ -67,17 +70,37 @@ class ReportQuery:
         where = self.where()
         found = db.execute(f"SELECT count(*) FROM {table} {where}", self.params).fetchone()
         total = int(found[0]) if found else 0
-        sql = f"SELECT {', '.join(columns)} FROM {table} {where} {self.order_by()}"
+        # Times come as epoch microseconds: DuckDB's own datetimes cost ~4 µs a value,
+        # which is most of a 1M-row CSV export.
+        times = _timestamp_columns(db, table, columns)
+        selected = [f"epoch_us({c})" if c in times else c for c in columns]
+        sql = f"SELECT {', '.join(selected)} FROM {table} {where} {self.order_by()}"
         params = list(self.params)
         if paged:
             sql += " LIMIT ? OFFSET ?"
             params += [self.page_size, (self.page - 1) * self.page_size]
         fetched = db.execute(sql, params).fetchall()
         rows = [dict(zip(columns, values, strict=True)) for values in fetched]
+        decoded = [c for c in columns if c in times]
         for row in rows:
+            for name in decoded:
+                if row[name] is not None:
+                    row[name] = EPOCH + timedelta(microseconds=row[name])
             for name in json_columns:
                 row[name] = json.loads(row[name])
         return total, rows
+
+
+def _timestamp_columns(
+    db: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
+) -> frozenset[str]:
+    key = (table, columns)
+    if key not in _TIMESTAMPS:
+        described = db.execute(f"SELECT {', '.join(columns)} FROM {table} LIMIT 0").description
+        _TIMESTAMPS[key] = frozenset(
+            name for name, kind, *_ in described if kind == "TIMESTAMP WITH TIME ZONE"
+        )
+    return _TIMESTAMPS[key]
 
 
 def run_report(
