@@ -3,8 +3,8 @@ a range of QUORUM_EVENTS loaded into an in-memory DuckDB table `events`, one row
 event, then the auditor's query. Hashes are redacted as in `quorum events replay`.
 
 Columns: sequence, time (UTC timestamp), aggregate_type, aggregate_id, version,
-event_type (e.g. `User.LoggedIn`), actor (name), actor_kind, ip, app_name, payload
-(JSON: the event's own fields)."""
+event_type (e.g. `User.LoggedIn`), actor (name), actor_kind, ip, app_name, user_agent,
+endpoint_id, payload (JSON: the event's own fields)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ COLUMNS = {
     "actor_kind": "VARCHAR",
     "ip": "VARCHAR",
     "app_name": "VARCHAR",
+    "user_agent": "VARCHAR",
+    "endpoint_id": "VARCHAR",
     "payload": "JSON",
 }
 
@@ -64,6 +66,8 @@ def event_row(message: StoredMessage, transcoder: Transcoder) -> dict[str, Any]:
         "actor_kind": actor.get("kind"),
         "ip": actor.get("ip"),
         "app_name": actor.get("app_name"),
+        "user_agent": actor.get("user_agent"),
+        "endpoint_id": actor.get("endpoint_id"),
         "payload": payload,
     }
 

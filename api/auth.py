@@ -7,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken, TokenClaims
@@ -34,7 +34,7 @@ class Principal:
     @property
     def actor(self) -> Actor:
         kind = "api_key" if self.via == "api_key" else self.role
-        return Actor(kind=kind, name=self.name, ip=self.ip, app_name=self.user_agent)
+        return Actor(kind=kind, name=self.name, ip=self.ip, user_agent=self.user_agent)
 
     @property
     def is_admin(self) -> bool:
@@ -58,6 +58,10 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def user_agent_of(request: Request | WebSocket) -> str | None:
+    return (request.headers.get("user-agent") or "")[:200] or None
+
+
 def check_admin_address(settings: ServerSettings, ip: str | None) -> None:
     """Admin access only from allow-listed networks when the list is on (§12.2)."""
     security = settings.security
@@ -77,7 +81,7 @@ def authenticated(request: Request) -> Principal:
     system = system_of(request)
     settings = system.settings.get()
     ip = client_ip(request)
-    agent = (request.headers.get("user-agent") or "")[:200] or None
+    agent = user_agent_of(request)
     token = bearer_token(request)
     claims = _user_claims(system, token)
     if claims is not None:

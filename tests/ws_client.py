@@ -15,9 +15,11 @@ Push = dict[str, Any]
 
 
 class Peer:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, user_agent: str | None = None) -> None:
         url = base_url.replace("http", "ws") + "/api/v4/ws"
-        self.ws: ClientConnection = connect(url, open_timeout=10).__enter__()
+        agent = {"user_agent_header": user_agent} if user_agent else {}
+        connection = connect(url, open_timeout=10, **agent)
+        self.ws: ClientConnection = connection.__enter__()
         self.pushes: list[Push] = []
         self._ids = itertools.count(1)
         self.user_id: str | None = None

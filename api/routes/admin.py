@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
-from api.auth import OwnAccount, System, check_admin_address, client_ip
+from api.auth import OwnAccount, System, check_admin_address, client_ip, user_agent_of
 from domain.shared.actor import Actor, acting_as
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -32,8 +32,8 @@ class Session(BaseModel):
 def log_in(credentials: Credentials, request: Request, system: System) -> Session:
     ip = client_ip(request)
     check_admin_address(system.settings.get(), ip)
-    agent = (request.headers.get("user-agent") or "")[:200] or None
-    with acting_as(Actor(kind="admin", name=credentials.login, ip=ip, app_name=agent)):
+    agent = user_agent_of(request)
+    with acting_as(Actor(kind="admin", name=credentials.login, ip=ip, user_agent=agent)):
         session = system.admins.log_in(credentials.login, credentials.password)
     token = system.tokens.issue(
         session.account.name, "admin", session.session_id, session.expires_at

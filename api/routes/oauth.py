@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
-from api.auth import System, client_ip
+from api.auth import System, client_ip, user_agent_of
 from domain.shared.actor import Actor, acting_as
 from domain.shared.clock import now
 from domain.shared.errors import FieldProblem, InvalidInput, Unauthorized, invalid
@@ -65,10 +65,13 @@ async def token(request: Request, system: System) -> TokenReply:
 
 def _grant(request: Request, system: QuorumSystem, body: dict[str, Any]) -> TokenReply:
     ip = client_ip(request)
-    agent = body.get("app_name") or (request.headers.get("user-agent") or "")[:200] or None
+    agent = user_agent_of(request)
+    app_name = body.get("app_name") if isinstance(body.get("app_name"), str) else None
     if body["grant_type"] == "password":
         _required(body, "username", "password")
-        actor = Actor(kind="user", name=body["username"][:256], ip=ip, app_name=agent)
+        actor = Actor(
+            kind="user", name=body["username"][:256], ip=ip, app_name=app_name, user_agent=agent
+        )
         with acting_as(actor):
             session = system.sign_in.sign_in(body["username"], body["password"], ip)
     else:

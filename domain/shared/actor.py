@@ -19,6 +19,10 @@ class Actor:
     """Source IP address of the request, when there was one."""
     app_name: str | None = None
     """Client application name, when known."""
+    user_agent: str | None = None
+    """The HTTP User-Agent of the request or of the WebSocket's upgrade request."""
+    endpoint_id: str | None = None
+    """The client endpoint (32 hex digits) the action came through, when there is one."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

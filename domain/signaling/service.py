@@ -26,12 +26,18 @@ class EndpointsService:
         self.licensing = licensing
 
     def connect(
-        self, user_id: str, ip: str | None, gateway: str, info: dict[str, Any], guest: bool = False
+        self,
+        user_id: str,
+        ip: str | None,
+        gateway: str,
+        info: dict[str, Any],
+        guest: bool = False,
+        endpoint_id: str | None = None,
     ) -> tuple[Endpoint, StatusChange | None]:
         """A user's endpoint takes an online licence with its connection, in the same
         atomic save (§5.1); a guest's takes none (§5.4)."""
         checked = check_info(info)
-        endpoint_id = new_endpoint_id()
+        endpoint_id = endpoint_id or new_endpoint_id()
 
         def attempt() -> Endpoint:
             endpoint = Endpoint(

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.support import RunningApi
+from tests.ws_client import Peer
 
 TOKEN_FORM = {"grant_type": "password", "client_id": "quorum-client"}
 
@@ -138,3 +139,24 @@ def test_the_events_report_shows_logins_with_their_details(api: RunningApi) -> N
     assert by_admin["list"][0]["details"]["admin_type"] == "sysadmin"
     assert bad.status_code == 400
     assert csv.text.count("\n") == 2 and "ghost" in csv.text
+    assert ok["details"]["display_name"] == wrong["details"]["display_name"] == "Jane"
+    assert ok["details"]["user_agent"].startswith("python-httpx/")
+    assert by_admin["list"][0]["details"]["user_agent"].startswith("python-httpx/")
+
+
+def test_a_client_sign_in_names_its_endpoint_and_application(api: RunningApi) -> None:
+    """§16.1 detail fields: the endpoint that signed in, the application, the user agent,
+    the login as typed and the real user ID."""
+    admin = api.admin_token()
+    _user(api, admin, {"id": "jane", "password": "Secret123", "display_name": "Jane"})
+    with Peer(api.base_url, user_agent="QuorumDesktop/1.0") as peer:
+        signed_in = peer.ok("auth", login="JANE", password="Secret123", app_name="Quorum Desktop")
+    with api.client(admin) as c:
+        login = c.get("/logs/events", params={"event": "login", "source": "user"}).json()
+    details = login["list"][0]["details"]
+    assert details["endpoint_id"] == signed_in["endpoint_id"]
+    assert (details["application"], details["user_agent"]) == (
+        "Quorum Desktop",
+        "QuorumDesktop/1.0",
+    )
+    assert (details["login"], details["user_id"]) == ("JANE", "jane")

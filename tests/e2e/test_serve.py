@@ -182,7 +182,14 @@ def test_events_tail_prints_new_events_as_they_come(serve: ServeProcess) -> None
         assert tail.stdout is not None
         line = json.loads(tail.stdout.readline())
         assert line["event_type"].endswith("AdminAccount.Created")
-        assert line["actor"] == {"kind": "system", "name": "cli", "ip": None, "app_name": None}
+        assert line["actor"] == {
+            "kind": "system",
+            "name": "cli",
+            "ip": None,
+            "app_name": None,
+            "user_agent": None,
+            "endpoint_id": None,
+        }
         assert line["payload"]["password_hash"] == "[redacted]"
     finally:
         tail.terminate()
