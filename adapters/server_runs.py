@@ -43,11 +43,18 @@ class ServerRuns:
         self.current = run
         return run
 
+    def restart_ordered(self, running_meetings: list[str]) -> None:
+        """Recorded with the caller's actor (the administrator)."""
+        run = self._current()
+        if run is not None:
+            run.order_restart(running_meetings)
+            self.store.save(run)
+
+    def _current(self) -> ServerRun | None:
+        return find(self.store, self.current.id, ServerRun) if self.current else None
+
     def stopped(self, cause: str) -> None:
-        run = self.current
-        if run is None:
-            return
-        loaded = find(self.store, run.id, ServerRun)
+        loaded = self._current()
         if loaded is None:
             return
         with acting_as(SYSTEM):

@@ -263,6 +263,11 @@ def scheduled(engine: Engine) -> list[ConferenceRow]:
         ]
 
 
+def running_conferences(engine: Engine) -> list[ConferenceRow]:
+    with Session(engine) as session:
+        return list(session.exec(select(ConferenceRow).where(ConferenceRow.state == RUNNING)).all())
+
+
 def all_conferences(engine: Engine) -> list[ConferenceRow]:
     with Session(engine) as session:
         return list(session.exec(select(ConferenceRow)).all())

@@ -1,4 +1,4 @@
-"""Server status: the one route that needs no token."""
+"""Server status (the one route that needs no token) and an administrator's restart."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.auth import System
+from api.auth import System, Writer
+from domain.shared.actor import acting_as
+from domain.shared.errors import Conflict
 
 router = APIRouter(tags=["server"])
 
@@ -31,3 +33,20 @@ def server_status(system: System) -> ServerStatus:
         started_at=system.started_at,
         event_store_connected=system.recorder.client.is_connected(),
     )
+
+
+class Restarting(BaseModel):
+    restarting: bool
+    meetings_ended: list[str]
+    """CIDs of the conferences the restart stopped (§5.2: a manual restart ends them)."""
+
+
+@router.post("/server/restart", response_model=Restarting, status_code=202)
+def restart_server(principal: Writer, system: System) -> Restarting:
+    """Restart the server: running meetings end, then it stops and starts again
+    (Events report: `restart` by the administrator, then `stop` and `start`)."""
+    if system.restart is None:
+        raise Conflict("this server was not started by `quorum serve` and cannot restart itself")
+    with acting_as(principal.actor):
+        ended = system.restart()
+    return Restarting(restarting=True, meetings_ended=ended)

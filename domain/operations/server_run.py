@@ -1,6 +1,7 @@
 """One run of a server process, from its start to its stop (guide §16.1.1: `start`
-Medium, `stop` High in the Events report). A run that never recorded its stop (the
-process was killed, the machine lost power) is named by the next start."""
+Medium, `stop` and an administrator's `restart` High in the Events report). A run that
+never recorded its stop (the process was killed, the machine lost power) is named by
+the next start."""
 
 from __future__ import annotations
 
@@ -36,7 +37,13 @@ class ServerRun(AuditedAggregate):
 
     class Stopped(AuditedAggregate.Event):
         cause: str
-        """'signal' (SIGTERM/SIGINT) or 'exit'."""
+        """'signal' (SIGTERM/SIGINT), 'exit' or 'restart'."""
+
+    class RestartOrdered(AuditedAggregate.Event):
+        """An administrator restarts the server: its running meetings end (§5.2)."""
+
+        running_meetings: list[str]
+        """CIDs of the conferences running when it was ordered: the restart stops them."""
 
     @staticmethod
     def create_id(run_id: str) -> UUID:
@@ -49,3 +56,10 @@ class ServerRun(AuditedAggregate):
     @event(Stopped)
     def _stopped(self, cause: str) -> None:
         self.stopped = True
+
+    def order_restart(self, running_meetings: list[str]) -> None:
+        self._restart_ordered(running_meetings=running_meetings)
+
+    @event(RestartOrdered)
+    def _restart_ordered(self, running_meetings: list[str]) -> None:
+        pass
