@@ -20,6 +20,8 @@ from adapters.keystore import KeyStore, new_secret
 from adapters.licence_jobs import LicenceRedistribution
 from adapters.passwords import Argon2Hasher
 from adapters.pushes import NatsPushes
+from adapters.recording_jobs import RecordingRetention
+from adapters.report_client import NatsReports
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
 from domain.admins.model import AdminAccount
@@ -38,6 +40,7 @@ from domain.licensing.pool import LicencePool
 from domain.licensing.service import LicensingService
 from domain.messaging.files import ChatFilesService
 from domain.messaging.service import MessagingService
+from domain.recordings.service import RecordingsService
 from domain.sessions.service import SessionsService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
@@ -58,6 +61,8 @@ from projections.duck import ReportsDatabase
 from projections.endpoints_report import EndpointsReport
 from projections.engine import Projection, ProjectionRunner
 from projections.events_report import EventsReport
+from projections.recordings_report import RecordingsReport
+from projections.report_calls import REPORTS, LocalReports, ReportCalls
 from projections.sql import make_engine
 
 SNAPSHOT_EVERY = 50
@@ -79,21 +84,42 @@ class SnapshottingStore(QuorumStore):
     }
 
 
+def event_store(nats_url: str) -> SnapshottingStore:
+    """The application on the JetStream event store (a server, a CLI, a report replica)."""
+    return SnapshottingStore(
+        env={
+            "PERSISTENCE_MODULE": "adapters.jetstream",
+            "QUORUM_NATS_URL": nats_url,
+            # Cached aggregates are brought up to date with the events after their
+            # version (one cheap read), not rebuilt (settings are read per request).
+            "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+        }
+    )
+
+
+def report_projections(reports: ReportsDatabase) -> list[Projection]:
+    """The DuckDB reports: in `quorum serve` (QUORUM_REPORTS=local) or in each report
+    replica (`quorum projector --reports`)."""
+    return [
+        ConfigChangesReport(reports),
+        EventsReport(reports),
+        EndpointsReport(reports),
+        CallHistoryReport(reports),
+        ChatMessagesReport(reports),
+        ChatFilesReport(reports),
+        RecordingsReport(reports),
+    ]
+
+
 class QuorumSystem:
     def __init__(self, config: Config, nats_url: str, *, with_reports: bool = True) -> None:
         self.config = config
         self.started_at = datetime.now(UTC)
+        self.restart: Callable[[], list[str]] | None = None
+        """Set by `quorum serve`: an administrator's restart (api/routes/server.py)."""
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = SnapshottingStore(
-            env={
-                "PERSISTENCE_MODULE": "adapters.jetstream",
-                "QUORUM_NATS_URL": nats_url,
-                # Cached aggregates are brought up to date with the events after their
-                # version (one cheap read), not rebuilt (settings are read per request).
-                "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
-                "AGGREGATE_CACHE_FASTFORWARD": "y",
-            }
-        )
+        self.store = event_store(nats_url)
         self.keystore = KeyStore(config.data_dir)
         self.tokens = TokenIssuer(self.keystore)
         hasher = Argon2Hasher()
@@ -123,6 +149,10 @@ class QuorumSystem:
             self.store, self.users, self.groups, self.file_store, config.max_file_mb * 1024 * 1024
         )
         self.messaging = MessagingService(self.store, self.users, self.files)
+        self.recording_files = FileStore(
+            self.recorder.client, "QUORUM_RECORDINGS", "Quorum conference recordings (§16.5)"
+        )
+        self.recordings = RecordingsService(self.store, self.recording_files, self.settings)
         self.conferences = ConferencesService(
             self.store,
             user_exists=lambda user_id: self.users.find(user_id) is not None,
@@ -150,16 +180,12 @@ class QuorumSystem:
             self.directory,
             self.conferences_view,
         ]
-        # DuckDB allows one writing process per file: only the server opens the reports.
+        # DuckDB allows one writing process per file: the server opens the reports, unless
+        # report replicas own them (QUORUM_REPORTS=nats); then report calls go over NATS.
         self.reports: ReportsDatabase | None = None
-        if with_reports:
+        if with_reports and config.reports == "local":
             self.reports = ReportsDatabase(config.reports_path)
-            projections.append(ConfigChangesReport(self.reports))
-            projections.append(EventsReport(self.reports))
-            projections.append(EndpointsReport(self.reports))
-            projections.append(CallHistoryReport(self.reports))
-            projections.append(ChatMessagesReport(self.reports))
-            projections.append(ChatFilesReport(self.reports))
+            projections.extend(report_projections(self.reports))
         engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,
@@ -171,11 +197,22 @@ class QuorumSystem:
         self.runners = {
             p.name: ProjectionRunner(self.recorder, self.store.mapper, p) for p in projections
         }
+        self.report_calls = self._report_calls()
+        """Every report read and count goes through this (projections/report_calls.py)."""
+        self.recording_jobs = RecordingRetention(self.recordings, self.report_calls)
         self._stop_listening: Callable[[], None] | None = None
 
     @property
     def recorder(self) -> JetStreamApplicationRecorder:
         return cast(JetStreamApplicationRecorder, self.store.recorder)
+
+    def _report_calls(self) -> ReportCalls:
+        def head() -> int:
+            return self.recorder.max_notification_id() or 0
+
+        if self.reports is not None:
+            return LocalReports(self.reports, self.runners, head)
+        return NatsReports(self.recorder.client, head)
 
     def _sync_interval(self) -> float:
         minutes: int = self.settings.get().section("ldap")["sync_interval_minutes"]
@@ -191,6 +228,7 @@ class QuorumSystem:
         with acting_as(SYSTEM):
             self.groups.ensure_builtins()
         self.file_store.ensure()  # the chat files' bucket, next to the event streams
+        self.recording_files.ensure()
 
     def start_licence_jobs(self) -> None:
         """Distribute permanent PRO licences as a start does, then every 24 hours;
@@ -201,6 +239,8 @@ class QuorumSystem:
 
     def fresh(self, projection: str, timeout: float = 5.0) -> bool:
         """Wait until `projection` has applied everything stored before this call."""
+        if projection not in self.runners and projection in REPORTS and self.reports is None:
+            return True  # report replicas wait in each call (projections/report_calls.py)
         head = self.recorder.max_notification_id() or 0
         return self.runners[projection].wait_until_applied(head, timeout)
 
@@ -249,6 +289,7 @@ class QuorumSystem:
         self.directory_sync.stop()
         self.conference_jobs.stop()
         self.licence_jobs.stop()
+        self.recording_jobs.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None

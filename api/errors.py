@@ -95,9 +95,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
-        reason = {404: "notFound", 405: "invalid", 401: "accessTokenInvalid"}.get(
-            e.status_code, "invalid"
-        )
+        reason = {
+            404: "notFound",
+            405: "invalid",
+            401: "accessTokenInvalid",
+            502: "backendError",
+            503: "backendError",
+        }.get(e.status_code, "invalid")
         return error_response(e.status_code, str(e.detail), reason=reason)
 
     @app.exception_handler(DirectoryUnavailable)

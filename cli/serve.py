@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -14,6 +15,7 @@ import uvicorn
 
 from adapters.config import Config
 from adapters.nats_server import EmbeddedNats
+from adapters.restart import Restart
 from adapters.runtime import DataDir, DataDirBusy, RunningServer
 from adapters.server_runs import ServerRuns
 from adapters.system import QuorumSystem
@@ -30,6 +32,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_server(args: argparse.Namespace) -> int:
+    if _serve(args):
+        # An administrator's restart: everything above has stopped; start afresh in this
+        # process (same PID, arguments and environment).
+        os.execv(sys.executable, [sys.executable, "-m", "cli.main", *sys.argv[1:]])
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> bool:
+    """Serve until a signal (False) or an administrator's restart (True)."""
     config = Config(data_dir=Path(args.data_dir), http_host=args.host, http_port=args.port)
     data_dir = DataDir(config.data_dir)
     with ExitStack() as stack:
@@ -47,9 +58,13 @@ def run_server(args: argparse.Namespace) -> int:
         system.directory_sync.start()
         system.conference_jobs.start()
         system.start_licence_jobs()
+        system.recording_jobs.start()
         runs = ServerRuns(system.store, config.data_dir)
         runs.started()
-        stack.callback(runs.stopped, "signal")  # before the system closes (LIFO)
+        restart = Restart(system, runs, lambda: setattr(server, "should_exit", True))
+        system.restart = restart.order
+        # Before the system closes (LIFO).
+        stack.callback(lambda: runs.stopped("restart" if restart.requested else "signal"))
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
         control = ControlService(system, control_subject)
         control.start()
@@ -72,7 +87,7 @@ def run_server(args: argparse.Namespace) -> int:
         # an exception, so the stack above still stops NATS and the projections.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         server.run()
-    return 0
+    return restart.requested
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -12,12 +12,23 @@ from domain.admins.model import ADMIN_TYPE, AdminAccount
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
+from domain.identity.zones import SSO_METHODS
 from domain.licensing.pool import LicencePool
-from domain.operations.report_deletion import ReportDeletion
+from domain.operations.events_purge import EventsPurge
+from domain.operations.report_deletion import (
+    CALL_HISTORY,
+    CHAT,
+    EVENTS,
+    ReportDeletion,
+    filters_from,
+)
 from domain.operations.server_run import ServerRun
+from domain.recordings.recording import MANUAL, Recording
+from domain.recordings.retention import RecordingsExpired
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
+from projections.report_deletions import Condition, count, matching
 from projections.report_query import ReportQuery, run_report
 
 SOURCES = ("user", "server", "admin")
@@ -38,14 +49,22 @@ SEVERITY = {
     "restart": "High",
     "pro_license_limit": "Medium",
     "pro_license_revocation": "Medium",
+    "purge_events": "High",
 }
 """FEATURES Z-14: the guide gives only samples (login Low, start Medium, stop and
-restart High); the rest is our mapping, and every delete_* event is High."""
+restart High); the rest is our mapping, and every delete_* event is High. `purge_events`
+(a legal erase from the raw stream, `quorum audit purge`) is ours, not the guide's."""
 
 SORTABLE = ("date", "event", "source", "severity", "object_name", "ip")
 
 
-DELETION_EVENTS = {"endpoints": "delete_connections"}
+DELETION_EVENTS = {
+    "endpoints": "delete_connections",
+    EVENTS: "delete_events",
+    CALL_HISTORY: "delete_conferences",
+    CHAT: "delete_chat_messages",
+    "config_changes": "delete_logs",
+}
 """The Events report's name for a deletion from each report (§16.1.1)."""
 
 
@@ -95,6 +114,7 @@ class EventsReport(DuckDBProjection):
             "actor": actor.get("name"),
             "actor_kind": actor.get("kind"),
             "application": actor.get("app_name"),
+            **{key: actor[key] for key in ("endpoint_id", "user_agent") if actor.get(key)},
             **row.details,
         }
         self.rows.append(
@@ -119,13 +139,14 @@ class EventsReport(DuckDBProjection):
             seq,
             event,
             _Row(
-                "login",
+                "authorize" if event.method in SSO_METHODS else "login",
                 "user",
                 user,
                 {
                     "result": 0,
-                    "login": user,
+                    "login": event.actor.get("name") or user,
                     "user_id": user,
+                    "display_name": self._display_name(user),
                     "method": event.method,
                     "zone": event.zone,
                     "rights": event.rights,
@@ -141,7 +162,7 @@ class EventsReport(DuckDBProjection):
             seq,
             event,
             _Row(
-                "login",
+                "authorize" if event.method in SSO_METHODS else "login",
                 "user",
                 user,
                 {
@@ -149,6 +170,7 @@ class EventsReport(DuckDBProjection):
                     "reason": event.reason,
                     "login": event.entered_login,
                     "user_id": user,
+                    "display_name": self._display_name(user),
                     "method": event.method,
                     "failures": event.failures,
                 },
@@ -192,6 +214,7 @@ class EventsReport(DuckDBProjection):
                 user,
                 {
                     "user_id": user,
+                    "display_name": self._display_name(user),
                     "sessions": sessions,
                     "disconnected_by_admin": by_admin,
                 },
@@ -210,6 +233,7 @@ class EventsReport(DuckDBProjection):
                 user,
                 {
                     "user_id": user,
+                    "display_name": self._display_name(user),
                     "until": event.until.isoformat(),
                     "failures": event.failures,
                 },
@@ -229,6 +253,7 @@ class EventsReport(DuckDBProjection):
                 user,
                 {
                     "user_id": user,
+                    "display_name": self._display_name(user),
                     "by": event.by,
                     "at": event.at.isoformat(),
                 },
@@ -249,16 +274,24 @@ class EventsReport(DuckDBProjection):
                 user,
                 {
                     "user_id": user,
+                    "display_name": self._display_name(user),
                     "previous_status": previous,
                     "new_status": new,
                 },
             ),
         )
 
+    @on(User.ProfileChanged)
+    def profile_changed(self, seq: int, event: Any) -> None:
+        for change in event.changes:
+            if change["parameter"] == "display_name":
+                self._remember(f"display:{self._user_of(event)}", change["new"] or "")
+
     @on(User.Created, User.Recreated)
     def user_created(self, seq: int, event: Any) -> None:
         if isinstance(event, User.Created):
             self._remember(event.originator_id, event.user_id)
+        self._remember(f"display:{self._user_of(event)}", event.profile.get("display_name") or "")
         if not event.is_active:
             self._add(
                 seq,
@@ -286,6 +319,7 @@ class EventsReport(DuckDBProjection):
                 event.user_id,
                 {
                     "user_id": event.user_id,
+                    "display_name": self._display_name(event.user_id),
                     "previous_status": event.previous,
                     "new_status": event.new,
                 },
@@ -307,6 +341,23 @@ class EventsReport(DuckDBProjection):
         self.remember(f"run:{event.originator_id}", event.host)
         self._add(seq, event, _Row("start", "server", event.host, details))
 
+    @on(EventsPurge.Created)
+    def events_purged(self, seq: int, event: Any) -> None:
+        """A legal erase from the raw stream (`quorum audit purge`): our own event type."""
+        details = {
+            "aggregate_id": event.aggregate_id,
+            "reason": event.reason,
+            "count": len(event.sequences),
+            "sequences": list(event.sequences),
+        }
+        self._add(seq, event, _Row("purge_events", "admin", event.aggregate_id, details))
+
+    @on(ServerRun.RestartOrdered)
+    def server_restart_ordered(self, seq: int, event: Any) -> None:
+        details = {"running_meetings": list(event.running_meetings)}
+        admin = event.actor.get("name") or "admin"
+        self._add(seq, event, _Row("restart", _source(event), admin, details))
+
     @on(ServerRun.Stopped)
     def server_stopped(self, seq: int, event: Any) -> None:
         run = self.recall(f"run:{event.originator_id}") or "server"
@@ -317,6 +368,12 @@ class EventsReport(DuckDBProjection):
         kind = DELETION_EVENTS.get(event.report, f"delete_{event.report}")
         details = {"count": event.count, **event.criteria}
         self._add(seq, event, _Row(kind, "admin", event.report, details))
+        if event.report == CALL_HISTORY:  # SES-10: their chat messages went too
+            cascade = {"count": event.cascade_count, **event.criteria}
+            self._add(seq, event, _Row("delete_chat_messages_cascade", "admin", CHAT, cascade))
+        if event.report == EVENTS:  # this deletion's own row comes after `through`
+            filters = filters_from(EventFilters, event.filters or {})
+            self.deletions_of(self.table).append(deleted(filters, event.through))
 
     # -- the LDAP directory (§16.1.1 connect / disconnect) ------------------------------
 
@@ -437,6 +494,21 @@ class EventsReport(DuckDBProjection):
             ),
         )
 
+    # -- recordings (§16.1.1 delete_video_recording, delete_video_recordings) ----------
+
+    @on(Recording.Deleted)
+    def recording_deleted(self, seq: int, event: Any) -> None:
+        """By an administrator; the automatic ones are counted by `RecordingsExpired`."""
+        if event.how == MANUAL:
+            details = {"count": 1, "recording_id": str(event.originator_id)}
+            row = _Row("delete_video_recording", _source(event), event.session_id, details)
+            self._add(seq, event, row)
+
+    @on(RecordingsExpired.Created)
+    def recordings_expired(self, seq: int, event: Any) -> None:
+        details = {"count": event.count, "keep_days": event.keep_days, "before": event.before}
+        self._add(seq, event, _Row("delete_video_recordings", "server", "recordings", details))
+
     # -- names of aggregates, kept beside the report ----------------------------------
 
     def _remember(self, key: Any, name: str) -> None:
@@ -447,6 +519,9 @@ class EventsReport(DuckDBProjection):
 
     def _user_of(self, event: Any) -> str:
         return self._name(event.originator_id)
+
+    def _display_name(self, user_id: str) -> str | None:
+        return self.recall(f"display:{user_id}") or None
 
     def _admin_type(self, event: Any) -> str:
         return ADMIN_TYPE.get(self._name(f"role:{event.originator_id}"), "sysadmin")
@@ -459,23 +534,33 @@ def _source(event: Any) -> str:
     return "server" if kind == "system" else "user"
 
 
-def query(database: Any, filters: EventFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
-    def where(q: ReportQuery) -> None:
-        q.date_range("date", filters.date_from, filters.date_to)
-        q.equals("source", filters.source)
-        q.equals("severity", filters.severity)
-        q.contains("object_name", filters.object_name)
-        q.equals("ip", filters.ip)
-        if filters.events:
-            q.conditions.append(f"event IN ({', '.join('?' for _ in filters.events)})")
-            q.params.extend(filters.events)
+def _where(q: ReportQuery, filters: EventFilters) -> None:
+    q.date_range("date", filters.date_from, filters.date_to)
+    q.equals("source", filters.source)
+    q.equals("severity", filters.severity)
+    q.contains("object_name", filters.object_name)
+    q.equals("ip", filters.ip)
+    if filters.events:
+        q.conditions.append(f"event IN ({', '.join('?' for _ in filters.events)})")
+        q.params.extend(filters.events)
 
+
+def deleted(filters: EventFilters, through: int) -> Condition:
+    """The rows a deletion by these filters removes (RPT-04)."""
+    return matching(lambda q: _where(q, filters), through)
+
+
+def count_matching(database: Any, filters: EventFilters, through: int) -> int:
+    return count(database, "events", deleted(filters, through))
+
+
+def query(database: Any, filters: EventFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
     return run_report(
         database,
         "events",
         ("date", "event", "source", "severity", "object_name", "ip", "details"),
         SORTABLE,
-        where,
+        lambda q: _where(q, filters),
         json_columns=("details",),
         **paging,
     )

@@ -7,38 +7,47 @@ two routes, the list and its `/export`, sharing one set of query parameters.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from adapters.system import QuorumSystem
 from api.auth import Principal, Reader, System, Writer
 from api.csv_export import ViewerFormat, csv_response, exporting, viewer_format
+from domain.operations.report_deletion import CALL_HISTORY as CALLS_LOG
+from domain.operations.report_deletion import CHAT as CHAT_LOG
+from domain.operations.report_deletion import CONFIG_CHANGES as CONFIG_CHANGES_LOG
 from domain.operations.report_deletion import (
     DEFAULT_RETENTION_DAYS,
     ReportDeletion,
+    filters_record,
     older_than,
 )
 from domain.operations.report_deletion import ENDPOINTS as ENDPOINTS_LOG
+from domain.operations.report_deletion import EVENTS as EVENTS_LOG
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
-from domain.shared.errors import NotFound, invalid
+from domain.shared.errors import Conflict, NotFound, invalid
 from projections import call_history as calls_model
 from projections import chat_files as files_model
 from projections import chat_messages as chat_model
 from projections import config_changes
 from projections import endpoints_report as endpoints_model
 from projections import events_report as events_model
+from projections.report_calls import Answer, ReportCallFailed, ReportsUnavailable
 from projections.report_query import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/logs", tags=["reports"])
 
 FRESHNESS_WAIT = 5.0
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def parse_when(name: str, value: str | None) -> datetime | None:
@@ -90,6 +99,24 @@ class Paging:
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50
 
 
+def report_call(
+    system: QuorumSystem,
+    function: Callable[Concatenate[Any, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Answer[T]:
+    """Every report read and count: `function` (registered in projections/report_calls.py)
+    on the reports, in-process or by a report replica, once fresh; none answering is
+    a 503, a replica that cannot answer a 502."""
+    try:
+        return system.report_calls.call(function, *args, **kwargs)
+    except ReportsUnavailable as e:
+        raise HTTPException(503, str(e), headers={"Retry-After": "2"}) from None
+    except ReportCallFailed as e:  # e.g. a replica older than this API
+        raise HTTPException(502, str(e)) from None
+
+
 def answer(
     report: Report,
     filters: Any,
@@ -103,11 +130,9 @@ def answer(
     if order.sort_field not in report.sortable:
         raise invalid("sort_field", f"sort by one of {', '.join(report.sortable)}")
     fmt = viewer_format(system, principal, _timezone(order.timezone))
-    if not system.fresh(report.projection, FRESHNESS_WAIT):
-        response.headers["X-Quorum-Report-Lag"] = "behind"
-    assert system.reports is not None, "the server process owns the reports"
-    total, rows = report.query(
-        system.reports,
+    found = report_call(
+        system,
+        report.query,
         filters,
         sort_field=order.sort_field,
         descending=order.sort_order == 1,
@@ -115,6 +140,9 @@ def answer(
         page_size=paging.page_size if paging else 1,
         paged=paging is not None,
     )
+    if not found.fresh:
+        response.headers["X-Quorum-Report-Lag"] = "behind"
+    total, rows = found.value
     if paging is None:
         lines = (report.csv_line(row, fmt) for row in rows)
         return csv_response(report.csv_name, report.csv_header, lines, fmt)
@@ -129,6 +157,45 @@ OrderBy = Annotated[Order, Depends()]
 Pages = Annotated[Paging, Depends()]
 ExportCsv = Annotated[bool, Depends(exporting)]
 """The rows as CSV: the `/export` path, or `Accept: text/csv` on the list."""
+
+
+# -- Deleting the rows a filter matches (RPT-04; sort and paging do not matter) ----------
+
+DeleteAll = Annotated[bool, Query(alias="all")]
+"""Without any filter, a deletion of every row must say so: `all=true`."""
+DELETIONS = threading.Lock()
+"""One deletion at a time: each counts after the one before it was applied."""
+
+
+def criteria_given(params: Any, everything: bool) -> dict[str, Any]:
+    """The filter parameters as the administrator gave them; refuses none at all."""
+    given = {k: v for k, v in asdict(params).items() if v is not None and v != []}
+    if not given and not everything:
+        raise invalid("all", "give at least one filter, or all=true to delete every row")
+    return {**given, "all": True} if everything else given
+
+
+def counted(system: QuorumSystem, function: Callable[..., T], *args: Any) -> T:
+    """A deletion's count (`function`, registered in projections/report_calls.py) from
+    a report that has applied the stream up to the call: refused if it lags."""
+    found = report_call(system, function, *args)
+    if not found.fresh:
+        raise Conflict("the report is catching up with the stream; nothing was deleted")
+    return found.value
+
+
+def stream_head(system: QuorumSystem) -> int:
+    """A deletion counts, and may delete, the rows of this sequence or before."""
+    return system.recorder.max_notification_id() or 0
+
+
+def record_deletion(
+    system: QuorumSystem, principal: Principal, deletion: ReportDeletion, *projections: str
+) -> None:
+    with acting_as(principal.actor):
+        system.store.save(deletion)
+    for name in projections:
+        system.fresh(name, FRESHNESS_WAIT)
 
 
 # -- Configuration Changes (§16.4) ---------------------------------------------------------
@@ -188,6 +255,27 @@ def config_changes_report(
 ) -> Response | dict[str, Any]:
     pages = None if as_csv else paging
     return answer(CONFIG_CHANGES, params.filters(), principal, system, response, order, pages)
+
+
+@router.delete("/config-changes", response_model=None)
+def delete_config_changes(
+    principal: Writer, system: System, params: ConfigChangeQuery, everything: DeleteAll = False
+) -> dict[str, Any]:
+    """Delete the rows matching the filters (RPT-04); Events row `delete_logs`."""
+    filters = params.filters()
+    criteria = criteria_given(params, everything)
+    with DELETIONS:
+        through = stream_head(system)
+        count = counted(system, config_changes.count_matching, filters, through)
+        deletion = ReportDeletion(
+            report=CONFIG_CHANGES_LOG,
+            criteria=criteria,
+            count=count,
+            filters=filters_record(filters),
+            through=through,
+        )
+        record_deletion(system, principal, deletion, "config_changes", "events")
+    return {"deleted": count}
 
 
 # -- Events (§16.1) -------------------------------------------------------------------------
@@ -254,6 +342,28 @@ def events_report(
     return answer(EVENTS, params.filters(), principal, system, response, order, pages)
 
 
+@router.delete("/events", response_model=None)
+def delete_events(
+    principal: Writer, system: System, params: EventQuery, everything: DeleteAll = False
+) -> dict[str, Any]:
+    """Delete the rows matching the filters (RPT-04); the Events row `delete_events`
+    this adds comes after them and stays."""
+    filters = params.filters()
+    criteria = criteria_given(params, everything)
+    with DELETIONS:
+        through = stream_head(system)
+        count = counted(system, events_model.count_matching, filters, through)
+        deletion = ReportDeletion(
+            report=EVENTS_LOG,
+            criteria=criteria,
+            count=count,
+            filters=filters_record(filters),
+            through=through,
+        )
+        record_deletion(system, principal, deletion, "events")
+    return {"deleted": count}
+
+
 # -- Endpoints (§16.6; no CSV export for this report, RPT-03) ---------------------------
 
 ENDPOINTS = Report(
@@ -307,9 +417,7 @@ def delete_old_connections(
     ago (default 180, §16.6); an Events row `delete_connections` gives the count."""
     days = DEFAULT_RETENTION_DAYS if older_than_days is None else older_than_days
     cutoff = older_than(days, now())
-    system.fresh("endpoints", FRESHNESS_WAIT)
-    assert system.reports is not None, "the server process owns the reports"
-    count = endpoints_model.count_older(system.reports, cutoff)
+    count = report_call(system, endpoints_model.count_older, cutoff).value
     with acting_as(principal.actor):
         deletion = ReportDeletion(
             report=ENDPOINTS_LOG,
@@ -410,6 +518,33 @@ def calls_report(
     """Sessions: calls ("Video call") and conference sessions; end empty while running."""
     pages = None if as_csv else paging
     return answer(CALLS, params.filters(), principal, system, response, order, pages)
+
+
+@router.delete("/calls", response_model=None)
+def delete_calls(
+    principal: Writer, system: System, params: CallQuery, everything: DeleteAll = False
+) -> dict[str, Any]:
+    """Delete the sessions matching the filters (RPT-04) except those still running or
+    recorded (SES-10), with their participants, invites, files and chat messages;
+    Events rows `delete_conferences` and `delete_chat_messages_cascade`."""
+    filters = params.filters()
+    criteria = criteria_given(params, everything)
+    with DELETIONS:
+        through = stream_head(system)
+        sessions = counted(system, calls_model.deletable_sessions, filters, through)
+        cascade = counted(system, chat_model.count_in_sessions, sessions, through)
+        deletion = ReportDeletion(
+            report=CALLS_LOG,
+            criteria=criteria,
+            count=len(sessions),
+            filters=filters_record(filters),
+            through=through,
+            cascade_count=cascade,
+        )
+        deletion.delete_sessions(sessions)
+        reports = ("call_history", "chat", "chat_files", "events")
+        record_deletion(system, principal, deletion, *reports)
+    return {"deleted": len(sessions), "chat_messages_deleted": cascade}
 
 
 @router.get("/calls/{session_id}", response_model=None)
@@ -657,3 +792,25 @@ def chat_report(
 ) -> Response | dict[str, Any]:
     pages = None if as_csv else paging
     return answer(CHAT, params.filters(), principal, system, response, order, pages)
+
+
+@router.delete("/chat", response_model=None)
+def delete_chat(
+    principal: Writer, system: System, params: ChatQuery, everything: DeleteAll = False
+) -> dict[str, Any]:
+    """Delete the messages matching the filters (RPT-04); Events row
+    `delete_chat_messages`."""
+    filters = params.filters()
+    criteria = criteria_given(params, everything)
+    with DELETIONS:
+        through = stream_head(system)
+        count = counted(system, chat_model.count_matching, filters, through)
+        deletion = ReportDeletion(
+            report=CHAT_LOG,
+            criteria=criteria,
+            count=count,
+            filters=filters_record(filters),
+            through=through,
+        )
+        record_deletion(system, principal, deletion, "chat", "events")
+    return {"deleted": count}

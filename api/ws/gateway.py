@@ -23,6 +23,7 @@ from adapters.jetstream.factory import nats_servers
 from adapters.pushes import KICK_SUBJECT, STATUS_SUBJECT, USER_SUBJECT, status_push, user_push
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
+from api.auth import user_agent_of
 from api.errors import status_of
 from api.ws import conference_methods, protocol
 from api.ws.devices import DeviceLink
@@ -44,9 +45,11 @@ from domain.shared.errors import (
     InvalidInput,
     Unauthorized,
 )
+from domain.signaling.endpoint import new_endpoint_id
 from domain.signaling.service import StatusChange
 from projections import directory
 from projections.endpoints_report import ConnectedEndpoint, connected_elsewhere
+from projections.report_calls import ReportsUnavailable
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["signaling"])
@@ -76,6 +79,19 @@ class Connection:
     errors_in_a_row: int = 0
     closing_cause: str | None = None
     """Set when the server closes the socket on purpose (e.g. 'admin')."""
+    user_agent: str | None = None
+    app_name: str | None = None
+
+    def actor(self, name: str | None = None, endpoint_id: str | None = None) -> Actor:
+        """Who acts through this socket, for the events it causes."""
+        return Actor(
+            kind="user",
+            name=name or self.user_id or "?",
+            ip=self.ip,
+            app_name=self.app_name,
+            user_agent=self.user_agent,
+            endpoint_id=endpoint_id or self.endpoint_id,
+        )
 
 
 class Gateway:
@@ -199,7 +215,7 @@ class Gateway:
         silent): it leaves its sessions, its calls end with "connection lost", then its
         departure is recorded. Recorded once whoever notices first (optimistic
         concurrency, idempotent ends); only that one tells the other party."""
-        with acting_as(Actor(kind="user", name=user_id, ip=ip)):
+        with acting_as(Actor(kind="user", name=user_id, ip=ip, endpoint_id=endpoint_id)):
             self.system.sessions.leave_endpoint(
                 user_id, endpoint_id, SESSION_LEAVE_CAUSES.get(cause, LOST)
             )
@@ -216,10 +232,10 @@ class Gateway:
 
     def _connected_elsewhere(self) -> list[ConnectedEndpoint]:
         """Endpoints of other gateways, from the Endpoints read model once up to date."""
-        if self.system.reports is None or "endpoints" not in self.system.runners:
-            return []
-        self.system.fresh("endpoints")
-        return connected_elsewhere(self.system.reports, self.gateway_id)
+        try:
+            return self.system.report_calls.call(connected_elsewhere, self.gateway_id).value
+        except ReportsUnavailable:
+            return []  # no report service yet: the next beat asks again
 
 
 def gateway_of(websocket: WebSocket) -> Gateway:
@@ -232,7 +248,11 @@ async def signaling(websocket: WebSocket) -> None:
     gateway = gateway_of(websocket)
     system = gateway.system
     await websocket.accept()
-    connection = Connection(websocket, websocket.client.host if websocket.client else None)
+    connection = Connection(
+        websocket,
+        websocket.client.host if websocket.client else None,
+        user_agent=user_agent_of(websocket),
+    )
     gateway.connections.add(connection)
     cause = "closed"
     try:
@@ -289,7 +309,7 @@ def _dispatch(
     if connection.user_id is None or connection.endpoint_id is None:
         raise Unauthorized("the first request must be auth")
     system = gateway.system
-    with acting_as(Actor(kind="user", name=connection.user_id, ip=connection.ip)):
+    with acting_as(connection.actor()):
         if method == "endpoint.update":
             endpoint = system.endpoints.update_info(connection.endpoint_id, params)
             return {"endpoint_id": endpoint.endpoint_id, **endpoint.info}
@@ -414,6 +434,10 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
         raise InvalidInput.of([FieldProblem("method", "invalid", "already authenticated")])
     system = gateway.system
     info: dict[str, Any] = {k: params[k] for k in ("app_name", "app_version", "os") if k in params}
+    if isinstance(info.get("app_name"), str):
+        connection.app_name = info["app_name"][:200]
+    # Named before the sign-in, so its login row says which endpoint signed in (§16.1).
+    endpoint_id = new_endpoint_id()
     token = params.get("token")
     issued: str | None = None
     if "guest_name" in params or "registrant_id" in params:
@@ -436,20 +460,13 @@ def _auth(gateway: Gateway, connection: Connection, params: dict[str, Any]) -> d
                     for n in missing
                 ]
             )
-        actor = Actor(
-            kind="user",
-            name=params["login"][:256],
-            ip=connection.ip,
-            app_name=params.get("app_name"),
-        )
-        with acting_as(actor):
+        with acting_as(connection.actor(params["login"][:256], endpoint_id)):
             session = system.sign_in.sign_in(params["login"], params["password"], connection.ip)
         user_id = session.user_id
         issued = system.tokens.issue(user_id, "user", session.session_id, session.access_expires_at)
-    actor = Actor(kind="user", name=user_id, ip=connection.ip, app_name=info.get("app_name"))
-    with acting_as(actor):
+    with acting_as(connection.actor(user_id, endpoint_id)):
         endpoint, change = system.endpoints.connect(
-            user_id, connection.ip, gateway.gateway_id, info, guest=connection.guest
+            user_id, connection.ip, gateway.gateway_id, info, connection.guest, endpoint_id
         )
     connection.user_id, connection.endpoint_id = user_id, endpoint.endpoint_id
     if not connection.guest:
