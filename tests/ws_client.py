@@ -84,3 +84,25 @@ class Peer:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def call_chat_and_meeting(base_url: str) -> None:
+    """Jane calls Ann and writes to her; both and a guest meet in the public conference
+    "room" (which must exist, owned by Jane), Ann chats there and leaves, Jane ends it."""
+    with (
+        Peer(base_url).login("jane") as jane,
+        Peer(base_url).login("ann") as ann,
+        Peer(base_url) as guest,
+    ):
+        call = jane.ok("call.invite", to="ann")
+        ann.wait_for("call.incoming")
+        ann.ok("call.accept", call_id=call["call_id"])
+        jane.ok("call.hangup", call_id=call["call_id"])
+        jane.ok("chat.send", to="ann", text="minutes attached soon")
+        jane.ok("conference.join", cid="room")
+        ann.ok("conference.join", cid="room")
+        guest.ok("auth", guest_name="Visitor")
+        guest.ok("conference.join", cid="room")
+        ann.ok("conference.chat", cid="room", text="hello all")
+        ann.ok("conference.leave", cid="room")
+        jane.ok("conference.end", cid="room")

@@ -189,6 +189,33 @@ def stream_head(system: QuorumSystem) -> int:
     return system.recorder.max_notification_id() or 0
 
 
+def delete_matching(
+    system: QuorumSystem,
+    principal: Principal,
+    report: str,
+    count_matching: Callable[..., int],
+    params: Any,
+    everything: bool,
+    *projections: str,
+) -> int:
+    """Delete the rows of `report` that `params`' filters match (`count_matching`
+    counts them up to the stream head); returns the count."""
+    filters = params.filters()
+    criteria = criteria_given(params, everything)
+    with DELETIONS:
+        through = stream_head(system)
+        count = counted(system, count_matching, filters, through)
+        deletion = ReportDeletion(
+            report=report,
+            criteria=criteria,
+            count=count,
+            filters=filters_record(filters),
+            through=through,
+        )
+        record_deletion(system, principal, deletion, *projections)
+    return count
+
+
 def record_deletion(
     system: QuorumSystem, principal: Principal, deletion: ReportDeletion, *projections: str
 ) -> None:
@@ -262,19 +289,16 @@ def delete_config_changes(
     principal: Writer, system: System, params: ConfigChangeQuery, everything: DeleteAll = False
 ) -> dict[str, Any]:
     """Delete the rows matching the filters (RPT-04); Events row `delete_logs`."""
-    filters = params.filters()
-    criteria = criteria_given(params, everything)
-    with DELETIONS:
-        through = stream_head(system)
-        count = counted(system, config_changes.count_matching, filters, through)
-        deletion = ReportDeletion(
-            report=CONFIG_CHANGES_LOG,
-            criteria=criteria,
-            count=count,
-            filters=filters_record(filters),
-            through=through,
-        )
-        record_deletion(system, principal, deletion, "config_changes", "events")
+    count = delete_matching(
+        system,
+        principal,
+        CONFIG_CHANGES_LOG,
+        config_changes.count_matching,
+        params,
+        everything,
+        "config_changes",
+        "events",
+    )
     return {"deleted": count}
 
 
@@ -348,19 +372,9 @@ def delete_events(
 ) -> dict[str, Any]:
     """Delete the rows matching the filters (RPT-04); the Events row `delete_events`
     this adds comes after them and stays."""
-    filters = params.filters()
-    criteria = criteria_given(params, everything)
-    with DELETIONS:
-        through = stream_head(system)
-        count = counted(system, events_model.count_matching, filters, through)
-        deletion = ReportDeletion(
-            report=EVENTS_LOG,
-            criteria=criteria,
-            count=count,
-            filters=filters_record(filters),
-            through=through,
-        )
-        record_deletion(system, principal, deletion, "events")
+    count = delete_matching(
+        system, principal, EVENTS_LOG, events_model.count_matching, params, everything, "events"
+    )
     return {"deleted": count}
 
 
@@ -800,17 +814,7 @@ def delete_chat(
 ) -> dict[str, Any]:
     """Delete the messages matching the filters (RPT-04); Events row
     `delete_chat_messages`."""
-    filters = params.filters()
-    criteria = criteria_given(params, everything)
-    with DELETIONS:
-        through = stream_head(system)
-        count = counted(system, chat_model.count_matching, filters, through)
-        deletion = ReportDeletion(
-            report=CHAT_LOG,
-            criteria=criteria,
-            count=count,
-            filters=filters_record(filters),
-            through=through,
-        )
-        record_deletion(system, principal, deletion, "chat", "events")
+    count = delete_matching(
+        system, principal, CHAT_LOG, chat_model.count_matching, params, everything, "chat", "events"
+    )
     return {"deleted": count}

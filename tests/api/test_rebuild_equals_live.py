@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from tests.support import RunningApi, quorum_cli
-from tests.ws_client import Peer
+from tests.ws_client import Peer, call_chat_and_meeting
 
 
 def _workload(api: RunningApi) -> None:
@@ -32,23 +32,8 @@ def _workload(api: RunningApi) -> None:
         c.post("/oauth2/token", data={**bad, "username": "ann", "password": "wrong"})
         c.post("/oauth2/token", data={**bad, "username": "nobody", "password": "wrong"})
     api.system.fresh("directory")
-    with (
-        Peer(api.base_url).login("jane") as jane,
-        Peer(api.base_url).login("ann") as ann,
-        Peer(api.base_url) as guest,
-    ):
-        call = jane.ok("call.invite", to="ann")
-        ann.wait_for("call.incoming")
-        ann.ok("call.accept", call_id=call["call_id"])
-        jane.ok("call.hangup", call_id=call["call_id"])
-        jane.ok("chat.send", to="ann", text="minutes attached soon")
-        jane.ok("conference.join", cid="room")
-        ann.ok("conference.join", cid="room")
-        guest.ok("auth", guest_name="Visitor")
-        guest.ok("conference.join", cid="room")
-        ann.ok("conference.chat", cid="room", text="hello all")
-        ann.ok("conference.leave", cid="room")
-        jane.ok("conference.end", cid="room")
+    call_chat_and_meeting(api.base_url)
+    with Peer(api.base_url).login("jane") as jane:
         jane.ok("chat.send", to="ann", text="after the meeting")
     with api.client(admin) as c:  # deletions by filter (RPT-04) are replayed too
         for path, params in (

@@ -24,7 +24,7 @@ from adapters.report_replica import ReportReplica
 from projections import call_history, chat_messages, config_changes, endpoints_report, events_report
 from projections.report_calls import Answer, ReportCalls
 from tests.support import RunningApi, running_api
-from tests.ws_client import Peer
+from tests.ws_client import call_chat_and_meeting
 
 REPO = Path(__file__).resolve().parents[2]
 READY_WAIT = 60.0
@@ -128,23 +128,7 @@ def workload(api: RunningApi) -> None:
         bad = {"grant_type": "password", "client_id": "quorum-client"}
         c.post("/oauth2/token", data={**bad, "username": "ann", "password": "wrong"})
     api.system.fresh("directory")
-    with (
-        Peer(api.base_url).login("jane") as jane,
-        Peer(api.base_url).login("ann") as ann,
-        Peer(api.base_url) as guest,
-    ):
-        call = jane.ok("call.invite", to="ann")
-        ann.wait_for("call.incoming")
-        ann.ok("call.accept", call_id=call["call_id"])
-        jane.ok("call.hangup", call_id=call["call_id"])
-        jane.ok("chat.send", to="ann", text="minutes attached soon")
-        jane.ok("conference.join", cid="room")
-        ann.ok("conference.join", cid="room")
-        guest.ok("auth", guest_name="Visitor")
-        guest.ok("conference.join", cid="room")
-        ann.ok("conference.chat", cid="room", text="hello all")
-        ann.ok("conference.leave", cid="room")
-        jane.ok("conference.end", cid="room")
+    call_chat_and_meeting(api.base_url)
 
 
 def direct(api: RunningApi, replica_id: str) -> NatsReports:
