@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import csv
-import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -54,22 +52,47 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """The CSV body in pieces of CHUNK_ROWS rows, encoded as one stream (a byte-order
     mark, if the encoding has one, comes once)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=fmt.delimiter, lineterminator="\r\n")
+    line = csv_line_writer(fmt.delimiter)
     encoder = codecs.getincrementalencoder(fmt.encoding)(errors="replace")
-    writer.writerow(header)
+    lines = [line(header)]
     remaining = iter(rows)
     while True:
         chunk = list(islice(remaining, CHUNK_ROWS))
-        writer.writerows(chunk)
+        lines.extend(map(line, chunk))
         last = len(chunk) < CHUNK_ROWS
-        piece = encoder.encode(buffer.getvalue(), final=last)
-        buffer.seek(0)
-        buffer.truncate()
+        piece = encoder.encode("".join(lines), final=last)
+        lines.clear()
         if piece:
             yield piece
         if last:
             return
+
+
+def csv_line_writer(delimiter: str) -> Callable[[Sequence[Any]], str]:
+    """One row as `csv.writer(delimiter=delimiter, lineterminator="\\r\\n")` writes it
+    (minimal quoting, doubled quotes), about 3 times as fast on long quoted fields such
+    as JSON. Inlined for strings: a function call per field costs as much as the rest."""
+    d = delimiter
+
+    def quoted(text: str) -> str:
+        if '"' in text or d in text or "\n" in text or "\r" in text:
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    def line(row: Sequence[Any]) -> str:
+        fields = [
+            (
+                (v if not ('"' in v or d in v or "\n" in v or "\r" in v) else quoted(v))
+                if v.__class__ is str
+                else ("" if v is None else quoted(str(v)))
+            )
+            for v in row
+        ]
+        if fields == [""]:
+            return '""\r\n'  # as csv.writer: a lone empty field, not an empty line
+        return d.join(fields) + "\r\n"
+
+    return line
 
 
 def exporting(request: Request) -> bool:

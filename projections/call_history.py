@@ -529,15 +529,16 @@ def invites(
         q.equals("recipient", filters.recipient)
         q.equals("accepted", filters.accepted)
 
-    total, rows = run_report(
+    def server_named(row: dict[str, Any]) -> None:
+        if row["inviter"] == SERVER:
+            row["inviter"] = filters.server_name
+
+    return run_report(
         database,
         "call_invites_view",
         ("date", "session_id", "inviter", "recipient", "accepted"),
         INVITE_SORTABLE,
         where,
+        each=server_named,
         **paging,
     )
-    for row in rows:
-        if row["inviter"] == SERVER:
-            row["inviter"] = filters.server_name
-    return total, rows

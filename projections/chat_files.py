@@ -76,17 +76,18 @@ def query(database: Any, filters: FileFilters, **paging: Any) -> tuple[int, list
     def where(q: ReportQuery) -> None:
         q.equals("session_id", filters.session_id)
 
-    total, rows = run_report(
+    def with_size_mb(row: dict[str, Any]) -> None:
+        row["size_mb"] = size_mb(row["size"])
+
+    return run_report(
         database,
         "chat_files",
         ("date", "message_id", "session_id", "sender", "file_id", "name", "size", "deleted_at"),
         SORTABLE,
         where,
+        each=with_size_mb,
         **paging,
     )
-    for row in rows:
-        row["size_mb"] = size_mb(row["size"])
-    return total, rows
 
 
 def size_mb(size: int) -> float:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 
+from projections.local_times import local_time_sql
+
 MAX_PAGE_SIZE = 1000
+PIECE = 5_000
+"""Rows fetched from DuckDB at a time by an export."""
+Step = Callable[[dict[str, Any]], None]
+"""A report's own touch to each row it reads (a derived column, a renamed value)."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TIMESTAMPS: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 """The TIMESTAMPTZ columns of each (table, columns) read."""
@@ -90,6 +96,57 @@ class ReportQuery:
                 row[name] = json.loads(row[name])
         return total, rows
 
+    def export(
+        self,
+        db: duckdb.DuckDBPyConnection,
+        table: str,
+        columns: tuple[str, ...],
+        zone: str,
+        each: Step | None = None,
+    ) -> tuple[int, StreamedRows]:
+        """The total count and every row, for a CSV: times as text in `zone` (what
+        `datetime.astimezone(zone).isoformat()` gives), JSON columns as stored text."""
+        where = self.where()
+        found = db.execute(f"SELECT count(*) FROM {table} {where}", self.params).fetchone()
+        total = int(found[0]) if found else 0
+        times = _timestamp_columns(db, table, columns)
+        selected = [local_time_sql(db, table, c, zone) if c in times else c for c in columns]
+        sql = f"SELECT {', '.join(selected)} FROM {table} {where} {self.order_by()}"
+        # Its own connection: the rows are read later, maybe on other threads, while
+        # this thread's cursor answers other calls.
+        cursor = db.cursor()
+        cursor.execute(sql, self.params)
+        return total, StreamedRows(cursor, columns, each)
+
+
+class StreamedRows(list[dict[str, Any]]):
+    """An export's rows, read from DuckDB in pieces as they are iterated (once), so that
+    a million-row CSV never sits in memory. A list, empty until iterated: the report-call
+    codec iterates lists, so a report replica still sends every row to its caller."""
+
+    def __init__(
+        self, cursor: duckdb.DuckDBPyConnection, columns: tuple[str, ...], each: Step | None
+    ) -> None:
+        super().__init__()
+        self._cursor = cursor
+        self._columns = columns
+        self._each = each
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        columns, each = self._columns, self._each
+        try:
+            while piece := self._cursor.fetchmany(PIECE):
+                for values in piece:
+                    row = dict(zip(columns, values, strict=True))
+                    if each is not None:
+                        each(row)
+                    yield row
+        finally:
+            self._cursor.close()
+
+    def __repr__(self) -> str:
+        return f"StreamedRows({', '.join(self._columns)})"
+
 
 def _timestamp_columns(
     db: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
@@ -116,8 +173,12 @@ def run_report(
     page: int = 1,
     page_size: int = 50,
     paged: bool = True,
+    csv_zone: str | None = None,
+    each: Step | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """One page (or all) of a report table: `where` adds the report's own filters."""
+    """One page (or all) of a report table: `where` adds the report's own filters,
+    `each` touches every row. With `csv_zone`, every row for a CSV export
+    (`ReportQuery.export`)."""
     q = ReportQuery(
         sortable=sortable,
         sort_field=sort_field,
@@ -126,4 +187,11 @@ def run_report(
         page_size=page_size,
     )
     where(q)
-    return q.run(database.cursor(), table, columns, json_columns=json_columns, paged=paged)
+    db = database.cursor()
+    if csv_zone is not None:
+        return q.export(db, table, columns, csv_zone, each)
+    total, rows = q.run(db, table, columns, json_columns=json_columns, paged=paged)
+    if each is not None:
+        for row in rows:
+            each(row)
+    return total, rows

@@ -139,11 +139,12 @@ def answer(
         page=paging.page if paging else 1,
         page_size=paging.page_size if paging else 1,
         paged=paging is not None,
+        csv_zone=None if paging else fmt.timezone,
     )
     if not found.fresh:
         response.headers["X-Quorum-Report-Lag"] = "behind"
     total, rows = found.value
-    if paging is None:
+    if paging is None:  # rows in the CSV form: times as text, JSON as stored text
         lines = (report.csv_line(row, fmt) for row in rows)
         return csv_response(report.csv_name, report.csv_header, lines, fmt)
     for row in rows:
@@ -233,19 +234,24 @@ CONFIG_CHANGES = Report(
     query=config_changes.query,
     csv_name="config-changes.csv",
     csv_header=("date", "action", "object_type", "object_id", "username", "changes_in", "changes"),
-    csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+    csv_line=lambda r, fmt: config_change_line(r),
+)
+
+
+def config_change_line(r: dict[str, Any]) -> tuple[Any, ...]:
+    changes = json.loads(r["changes"])
+    return (
+        r["date"],
         r["action"],
         r["object_type"],
         r["object_id"],
         r["username"],
-        ", ".join(c["parameter"] for c in r["changes"]),
+        ", ".join(c["parameter"] for c in changes),
         "; ".join(
             f"{c['parameter']}: {json.dumps(c['previous'])} -> {json.dumps(c['new'])}"
-            for c in r["changes"]
+            for c in changes
         ),
-    ),
-)
+    )
 
 
 @dataclass
@@ -311,15 +317,23 @@ EVENTS = Report(
     csv_name="events.csv",
     csv_header=("date", "event", "source", "severity", "object_name", "ip", "details"),
     csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+        r["date"],
         r["event"],
         r["source"],
         r["severity"],
         r["object_name"],
         r["ip"] or "",
-        json.dumps(r["details"], ensure_ascii=False),
+        unescaped_json(r["details"]),
     ),
 )
+
+
+def unescaped_json(stored: str) -> str:
+    """JSON text as `json.dumps(..., ensure_ascii=False)` writes it. The stored text is
+    `json.dumps` with ASCII escapes: the same unless it has a `\\u` escape."""
+    if "\\u" not in stored:
+        return stored
+    return json.dumps(json.loads(stored), ensure_ascii=False)
 
 
 @dataclass
@@ -483,14 +497,14 @@ CALLS = Report(
         "end_cause",
     ),
     csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+        r["date"],
         r["session_id"],
         r["owner"],
         r["mode"],
         r["cid"] or "",
         r["topic"] or "",
         r["participants"],
-        render(r["end_time"], fmt) if r["end_time"] else "",
+        r["end_time"] or "",
         r["duration"] if r["duration"] is not None else "",
         r["end_cause"] or "",
     ),
@@ -598,11 +612,11 @@ SESSION_PARTICIPANTS = Report(
         "endpoint_id",
     ),
     csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+        r["date"],
         r["user_id"],
         r["display_name"],
-        render(r["joined_at"], fmt) if r["joined_at"] else "",
-        render(r["left_at"], fmt) if r["left_at"] else "",
+        r["joined_at"] or "",
+        r["left_at"] or "",
         r["duration"] if r["duration"] is not None else "",
         r["disconnect_cause"] or "",
         r["endpoint_id"] or "",
@@ -662,7 +676,7 @@ SESSION_INVITES = Report(
     csv_name="invites.csv",
     csv_header=("date", "inviter", "recipient", "accepted"),
     csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+        r["date"],
         r["inviter"],
         r["recipient"],
         "true" if r["accepted"] else "false",
@@ -723,12 +737,12 @@ SESSION_FILES = Report(
     csv_name="files.csv",
     csv_header=("date", "sender", "name", "size_mb", "file_id", "deleted_at"),
     csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+        r["date"],
         r["sender"],
         r["name"],
         r["size_mb"],
         r["file_id"],
-        render(r["deleted_at"], fmt) if r["deleted_at"] else "",
+        r["deleted_at"] or "",
     ),
 )
 
@@ -761,7 +775,7 @@ CHAT = Report(
     csv_name="chat.csv",
     csv_header=("date", "sender", "recipient", "message", "session_id", "file_name", "file_size"),
     csv_line=lambda r, fmt: (
-        render(r["date"], fmt),
+        r["date"],
         r["sender"],
         r["recipient"],
         r["message"],
