@@ -20,6 +20,7 @@ from adapters.keystore import KeyStore, new_secret
 from adapters.licence_jobs import LicenceRedistribution
 from adapters.passwords import Argon2Hasher
 from adapters.pushes import NatsPushes
+from adapters.rate_limit import TokenRequestLimits
 from adapters.recording_jobs import RecordingRetention
 from adapters.report_client import NatsReports
 from adapters.tokens import TokenIssuer
@@ -40,6 +41,8 @@ from domain.licensing.pool import LicencePool
 from domain.licensing.service import LicensingService
 from domain.messaging.files import ChatFilesService
 from domain.messaging.service import MessagingService
+from domain.oauth.application import OAuthApplication
+from domain.oauth.service import OAuthService
 from domain.recordings.service import RecordingsService
 from domain.sessions.service import SessionsService
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
@@ -81,6 +84,7 @@ class SnapshottingStore(QuorumStore):
         Group: SNAPSHOT_EVERY,
         DirectoryLink: SNAPSHOT_EVERY,
         LicencePool: SNAPSHOT_EVERY,
+        OAuthApplication: SNAPSHOT_EVERY,
     }
 
 
@@ -134,6 +138,8 @@ class QuorumSystem:
             self.store, self.settings, self.users, self.groups, self.user_directory
         )
         self.sign_in.storage = self.storage
+        self.oauth = OAuthService(self.store, hasher)
+        self.token_limits = TokenRequestLimits()
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
         self.licensing = LicensingService(
             self.store,

@@ -23,9 +23,16 @@ class InvalidToken(Exception):
 class TokenClaims:
     subject: str
     kind: str
-    """'admin' for administrator sessions (more kinds arrive with OAuth)."""
+    """'admin' (an administrator's session), 'user' and 'refresh' (the built-in client),
+    'app' and 'app_refresh' (an OAuth application's access and refresh tokens)."""
     session_id: str
     expires_at: int
+    token_id: str | None = None
+    """`jti`: an application token's record in its application (never the token text)."""
+    app_id: str | None = None
+    scope: str | None = None
+    """'server' or 'user' (an application token)."""
+    permissions: tuple[str, ...] | None = None
 
 
 class TokenIssuer:
@@ -42,17 +49,51 @@ class TokenIssuer:
         }
         return str(jwt.encode(claims, self._key, algorithm=ALGORITHM))
 
+    def issue_app(
+        self,
+        kind: str,
+        subject: str,
+        session_id: str,
+        expires_at: datetime,
+        token_id: str,
+        app_id: str,
+        scope: str,
+        permissions: list[str],
+    ) -> str:
+        """An OAuth application's access ('app') or refresh ('app_refresh') token."""
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "sub": subject,
+            "kind": kind,
+            "sid": session_id,
+            "exp": int(expires_at.timestamp()),
+            "jti": token_id,
+            "app": app_id,
+            "scope": scope,
+            "perms": permissions,
+        }
+        return str(jwt.encode(claims, self._key, algorithm=ALGORITHM))
+
     def verify(self, token: str) -> TokenClaims:
         try:
             claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], issuer=ISSUER)
         except JWTError as e:
             raise InvalidToken(str(e)) from None
         try:
+            perms = claims.get("perms")
             return TokenClaims(
                 subject=str(claims["sub"]),
                 kind=str(claims["kind"]),
                 session_id=str(claims["sid"]),
                 expires_at=int(claims["exp"]),
+                token_id=_optional(claims.get("jti")),
+                app_id=_optional(claims.get("app")),
+                scope=_optional(claims.get("scope")),
+                permissions=tuple(str(p) for p in perms) if isinstance(perms, list) else None,
             )
-        except (KeyError, ValueError) as e:
+        except (KeyError, ValueError, TypeError) as e:
             raise InvalidToken(f"malformed token: {e}") from None
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -19,6 +19,8 @@ from api.routes import (
     groups,
     license,
     oauth,
+    oauth_apps,
+    oauth_authorize,
     participants,
     recordings,
     reports,
@@ -66,6 +68,8 @@ def create_app(system: QuorumSystem) -> FastAPI:
         templates,
         license,
         oauth,
+        oauth_apps,
+        oauth_authorize,
         reports,
         files,
     ):

@@ -13,7 +13,7 @@ from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken, TokenClaims
 from domain.settings.model import ServerSettings
 from domain.shared.actor import Actor
-from domain.shared.errors import Forbidden, Unauthorized
+from domain.shared.errors import DomainError, Forbidden, Unauthorized
 
 LOCALHOSTS = {"127.0.0.1", "::1", "localhost"}
 
@@ -30,9 +30,19 @@ class Principal:
     preferences: dict[str, Any]
     ip: str | None
     user_agent: str | None
+    app_id: str | None = None
+    """An OAuth application's token (`via` 'oauth_app'): the application's client ID."""
+    app_name: str | None = None
+    scope: str | None = None
+    """'server' (client_credentials: acts as an administrator) or 'user' (acts as `name`)."""
+    permissions: frozenset[str] | None = None
+    """An application token's permissions, general ones expanded; None: not limited."""
 
     @property
     def actor(self) -> Actor:
+        if self.via == "oauth_app":
+            kind = "oauth_app" if self.scope == "server" else "user"
+            return Actor(kind, self.name, self.ip, self.app_name, self.user_agent)
         kind = "api_key" if self.via == "api_key" else self.role
         return Actor(kind=kind, name=self.name, ip=self.ip, user_agent=self.user_agent)
 
@@ -84,6 +94,8 @@ def authenticated(request: Request) -> Principal:
     agent = user_agent_of(request)
     token = bearer_token(request)
     claims = _user_claims(system, token)
+    if claims is not None and claims.kind == "app":
+        return _application(request, system, claims, settings)
     if claims is not None:
         user = system.sign_in.authenticate(claims.subject, claims.session_id)
         return Principal(user.user_id, "user", "session", claims.session_id, {}, ip, agent)
@@ -113,7 +125,75 @@ def _user_claims(system: QuorumSystem, token: str | None) -> TokenClaims | None:
         claims = system.tokens.verify(token)
     except InvalidToken:
         return None
-    return claims if claims.kind == "user" else None
+    return claims if claims.kind in ("user", "app") else None
+
+
+def _application(
+    request: Request, system: QuorumSystem, claims: TokenClaims, settings: ServerSettings
+) -> Principal:
+    """An OAuth application's access token: valid while its record in the application is
+    (read from the store, so a revocation in any process counts at once), and only on
+    routes that declare the permission they need (`requires`)."""
+    if claims.app_id is None or claims.token_id is None:
+        raise Unauthorized("the access token is invalid or has expired")
+    try:
+        app = system.oauth.check_token(claims.app_id, claims.token_id)
+    except DomainError:
+        raise Unauthorized("the access token is revoked or has expired") from None
+    ip, agent = client_ip(request), user_agent_of(request)
+    session_id: str | None = None
+    if claims.scope == "server":
+        check_admin_address(settings, ip)
+        name, role = app.client_id, "admin"
+    else:
+        user = system.sign_in.authenticate(claims.subject, claims.session_id)
+        name, role, session_id = user.user_id, "user", claims.session_id
+    principal = Principal(
+        name,
+        role,
+        "oauth_app",
+        session_id,
+        {},
+        ip,
+        agent,
+        app_id=app.client_id,
+        app_name=app.name,
+        scope="server" if role == "admin" else "user",
+        permissions=app.granted(list(claims.permissions or ())),
+    )
+    if _declared_permission(request) is None:
+        raise Forbidden("this route is not open to OAuth applications")
+    return principal
+
+
+PERMISSION_MARK = "_quorum_permission"
+
+
+def _declared_permission(request: Request) -> str | None:
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    stack = [dependant] if dependant is not None else []
+    while stack:
+        current = stack.pop()
+        needed = getattr(current.call, PERMISSION_MARK, None)
+        if needed is not None:
+            return str(needed)
+        stack.extend(current.dependencies)
+    return None
+
+
+def requires(permission: str) -> Any:
+    """A route's OAuth permission (guide §15.2, e.g. 'users:read'): application tokens
+    without it get 403; other callers pass (their role rules apply as before). Routes
+    without one refuse application tokens altogether (least privilege)."""
+
+    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if principal.permissions is not None and permission not in principal.permissions:
+            raise Forbidden(f"the application lacks the permission {permission!r}")
+        return principal
+
+    setattr(check, PERMISSION_MARK, permission)
+    return Depends(check)
 
 
 def reader(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:

@@ -14,6 +14,7 @@ from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
 from domain.identity.zones import SSO_METHODS
 from domain.licensing.pool import LicencePool
+from domain.oauth.application import ClientRequests, OAuthApplication
 from domain.operations.events_purge import EventsPurge
 from domain.operations.report_deletion import (
     CALL_HISTORY,
@@ -50,6 +51,8 @@ SEVERITY = {
     "pro_license_limit": "Medium",
     "pro_license_revocation": "Medium",
     "purge_events": "High",
+    "oauth_token": "Low",
+    "oauth_token_revoked": "Medium",
 }
 """FEATURES Z-14: the guide gives only samples (login Low, start Medium, stop and
 restart High); the rest is our mapping, and every delete_* event is High. `purge_events`
@@ -508,6 +511,62 @@ class EventsReport(DuckDBProjection):
     def recordings_expired(self, seq: int, event: Any) -> None:
         details = {"count": event.count, "keep_days": event.keep_days, "before": event.before}
         self._add(seq, event, _Row("delete_video_recordings", "server", "recordings", details))
+
+    # -- OAuth applications' tokens (guide §15, issue 8 item 4) ------------------------
+
+    @on(OAuthApplication.Created, OAuthApplication.Edited)
+    def oauth_application_named(self, seq: int, event: Any) -> None:
+        names = [c["new"] for c in getattr(event, "changes", []) if c["parameter"] == "name"]
+        name = event.name if isinstance(event, OAuthApplication.Created) else None
+        for new in [name, *names]:
+            if new is not None:
+                self._remember(f"oauth:{event.originator_id.hex}", new)
+
+    @on(OAuthApplication.TokenIssued)
+    def oauth_token_issued(self, seq: int, event: Any) -> None:
+        app_id = event.originator_id.hex
+        details = {
+            "result": 0,
+            "application": self._name(f"oauth:{app_id}"),
+            "app_id": app_id,
+            "action": event.grant,
+            "subject": event.subject,
+            "scope": event.scope,
+            "token_id": event.token_id,
+        }
+        row = _Row("oauth_token", _source(event), details["application"], details)
+        self._add(seq, event, row)
+
+    @on(OAuthApplication.TokenRevoked)
+    def oauth_token_revoked(self, seq: int, event: Any) -> None:
+        app_id = event.originator_id.hex
+        details = {
+            "result": 0,
+            "application": self._name(f"oauth:{app_id}"),
+            "app_id": app_id,
+            "action": "revoke",
+            "token_ids": list(event.token_ids),
+            "reason": event.reason,
+        }
+        row = _Row("oauth_token_revoked", _source(event), details["application"], details)
+        self._add(seq, event, row)
+
+    @on(ClientRequests.Created, ClientRequests.Refused)
+    def oauth_token_refused(self, seq: int, event: Any) -> None:
+        if isinstance(event, ClientRequests.Created):
+            self._remember(event.originator_id, event.client_id)
+            return
+        client_id = self._name(event.originator_id)
+        application = self.recall(f"oauth:{client_id}") or None
+        details = {
+            "result": 1,
+            "application": application,
+            "app_id": client_id,
+            "action": event.grant,
+            "error": event.error,
+            "reason": event.reason,
+        }
+        self._add(seq, event, _Row("oauth_token", "user", application or client_id, details))
 
     # -- names of aggregates, kept beside the report ----------------------------------
 

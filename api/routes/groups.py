@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from adapters.system import QuorumSystem
-from api.auth import Reader, System, Writer
+from api.auth import Reader, System, Writer, requires
 from api.routes.users import user_view
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound, invalid
@@ -36,21 +36,21 @@ def _row(system: QuorumSystem, group_id: str) -> GroupRow:
     return row
 
 
-@router.get("")
+@router.get("", dependencies=[requires("groups:read")])
 def list_groups(_: Reader, system: System) -> dict[str, Any]:
     system.fresh("directory")
     rows = directory.list_groups(system.sql_engine, system.users.source())
     return {"cnt": len(rows), "groups": [group_view(r) for r in rows]}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[requires("groups:write")])
 def create_group(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
     with acting_as(principal.actor):
         group = system.groups.create(body)
     return group_view(_row(system, group.group_id))
 
 
-@router.post("/import", status_code=201)
+@router.post("/import", status_code=201, dependencies=[requires("groups:write")])
 def import_group(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
     """Import a directory group by its DN (LDAP mode, §13.3.2); its rights and
     address book are then set here, its members come from the directory."""
@@ -61,12 +61,12 @@ def import_group(body: dict[str, Any], principal: Writer, system: System) -> dic
     return group_view(_row(system, group.group_id))
 
 
-@router.get("/{group_id}")
+@router.get("/{group_id}", dependencies=[requires("groups:read")])
 def get_group(group_id: str, _: Reader, system: System) -> dict[str, Any]:
     return group_view(_row(system, group_id))
 
 
-@router.patch("/{group_id}")
+@router.patch("/{group_id}", dependencies=[requires("groups:write")])
 def edit_group(
     group_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -75,14 +75,14 @@ def edit_group(
     return group_view(_row(system, group_id))
 
 
-@router.delete("/{group_id}", status_code=204)
+@router.delete("/{group_id}", status_code=204, dependencies=[requires("groups:write")])
 def delete_group(group_id: str, principal: Writer, system: System) -> None:
     """The group goes; its members' accounts stay (§13.3.4)."""
     with acting_as(principal.actor):
         system.groups.delete(group_id)
 
 
-@router.get("/{group_id}/users")
+@router.get("/{group_id}/users", dependencies=[requires("groups:read")])
 def group_members(
     group_id: str,
     _: Reader,
@@ -97,7 +97,7 @@ def group_members(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("/{group_id}/users", status_code=201)
+@router.post("/{group_id}/users", status_code=201, dependencies=[requires("groups:write")])
 def add_member(
     group_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -113,18 +113,20 @@ def add_member(
     return user_view(system, row)
 
 
-@router.delete("/{group_id}/users/{user_id}", status_code=204)
+@router.delete(
+    "/{group_id}/users/{user_id}", status_code=204, dependencies=[requires("groups:write")]
+)
 def remove_member(group_id: str, user_id: str, principal: Writer, system: System) -> None:
     with acting_as(principal.actor):
         system.users.remove_from_group(user_id, group_id)
 
 
-@router.get("/{group_id}/addressbook")
+@router.get("/{group_id}/addressbook", dependencies=[requires("groups:read")])
 def get_group_address_book(group_id: str, _: Reader, system: System) -> dict[str, Any]:
     return dict(_row(system, group_id).address_book)
 
 
-@router.patch("/{group_id}/addressbook")
+@router.patch("/{group_id}/addressbook", dependencies=[requires("groups:write")])
 def change_group_address_book(
     group_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -136,12 +138,12 @@ def change_group_address_book(
     return dict(_row(system, group_id).address_book)
 
 
-@router.get("/{group_id}/app-settings")
+@router.get("/{group_id}/app-settings", dependencies=[requires("groups:read")])
 def get_group_app_settings(group_id: str, _: Reader, system: System) -> dict[str, Any]:
     return dict(_row(system, group_id).app_settings)
 
 
-@router.patch("/{group_id}/app-settings")
+@router.patch("/{group_id}/app-settings", dependencies=[requires("groups:write")])
 def change_group_app_settings(
     group_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:

@@ -8,7 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from adapters.system import QuorumSystem
-from api.auth import Reader, SignedIn, System, Writer, may_change_user, may_read_user
+from api.auth import (
+    Reader,
+    SignedIn,
+    System,
+    Writer,
+    may_change_user,
+    may_read_user,
+    requires,
+)
 from api.csv_export import ViewerFormat, csv_response
 from api.routes.reports import CALLS, Order, Paging, answer
 from domain.identity.ids import uid
@@ -84,7 +92,7 @@ def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", dependencies=[requires("users:read")])
 def list_users(
     _: Reader,
     system: System,
@@ -123,14 +131,14 @@ def list_users(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[requires("users:write")])
 def create_user(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
     with acting_as(principal.actor):
         user = system.users.create(body)
     return _detail(system, user.user_id)
 
 
-@router.get("/export", response_model=None)
+@router.get("/export", response_model=None, dependencies=[requires("users:read")])
 def export_users(_: Reader, system: System) -> Response:
     system.fresh("directory")
     __, rows = directory.list_users(system.sql_engine, system.users.source(), {}, None, 1, 10**9)
@@ -142,13 +150,13 @@ def export_users(_: Reader, system: System) -> Response:
     return csv_response("users.csv", EXPORT_COLUMNS, lines, USERS_CSV)
 
 
-@router.get("/{user_id}")
+@router.get("/{user_id}", dependencies=[requires("users:read")])
 def get_user(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
     may_read_user(principal, user_id)
     return _detail(system, user_id)
 
 
-@router.patch("/{user_id}")
+@router.patch("/{user_id}", dependencies=[requires("users:write")])
 def edit_user(
     user_id: str, body: dict[str, Any], principal: SignedIn, system: System
 ) -> dict[str, Any]:
@@ -158,13 +166,13 @@ def edit_user(
     return _detail(system, user.user_id)
 
 
-@router.delete("/{user_id}", status_code=204)
+@router.delete("/{user_id}", status_code=204, dependencies=[requires("users:write")])
 def delete_user(user_id: str, principal: Writer, system: System) -> None:
     with acting_as(principal.actor):
         system.users.delete(user_id)
 
 
-@router.post("/{user_id}/disconnect")
+@router.post("/{user_id}/disconnect", dependencies=[requires("users:write")])
 def disconnect_user(
     user_id: str, request: Request, principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -176,21 +184,21 @@ def disconnect_user(
     return {"ended_sessions": len(ended)}
 
 
-@router.post("/{user_id}/unlock")
+@router.post("/{user_id}/unlock", dependencies=[requires("users:write")])
 def unlock_user(user_id: str, principal: Writer, system: System) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.users.unlock(user_id)
     return _detail(system, user_id)
 
 
-@router.get("/{user_id}/app-settings")
+@router.get("/{user_id}/app-settings", dependencies=[requires("users:read")])
 def get_app_settings(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
     may_read_user(principal, user_id)
     detail: dict[str, Any] = _detail(system, user_id)["app_settings"]
     return detail
 
 
-@router.patch("/{user_id}/app-settings")
+@router.patch("/{user_id}/app-settings", dependencies=[requires("users:write")])
 def change_app_settings(
     user_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -200,7 +208,7 @@ def change_app_settings(
     return detail
 
 
-@router.get("/{user_id}/addressbook")
+@router.get("/{user_id}/addressbook", dependencies=[requires("users:read")])
 def get_address_book(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
     may_read_user(principal, user_id)
     row = _row(system, user_id)
@@ -208,7 +216,7 @@ def get_address_book(user_id: str, principal: SignedIn, system: System) -> dict[
     return {"cnt": len(entries), "list": entries}
 
 
-@router.post("/{user_id}/addressbook", status_code=201)
+@router.post("/{user_id}/addressbook", status_code=201, dependencies=[requires("users:write")])
 def add_contact(
     user_id: str, body: dict[str, Any], principal: SignedIn, system: System
 ) -> dict[str, Any]:
@@ -219,7 +227,9 @@ def add_contact(
         return system.users.add_contact(user_id, body)
 
 
-@router.delete("/{user_id}/addressbook/{entry_id}", status_code=204)
+@router.delete(
+    "/{user_id}/addressbook/{entry_id}", status_code=204, dependencies=[requires("users:write")]
+)
 def remove_contact(user_id: str, entry_id: str, principal: SignedIn, system: System) -> None:
     may_change_user(principal, user_id)
     with acting_as(principal.actor):
@@ -231,7 +241,7 @@ def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
     return system.groups.rights_of(user.group_ids)["addressbook_edit"]
 
 
-@router.get("/{user_id}/calls")
+@router.get("/{user_id}/calls", dependencies=[requires("logs.calls:read")])
 def user_calls(
     user_id: str,
     principal: SignedIn,

@@ -129,6 +129,7 @@ PUBLIC_OR_OWN = {
     ("PATCH", "/api/v4/admin/preferences"),
     ("POST", "/api/v4/oauth2/token"),
     ("POST", "/api/v4/oauth2/revoke"),
+    ("POST", "/api/v4/oauth2/authorize"),
     ("POST", "/api/v4/conferences/{cid}/registrations"),
 }
 

@@ -15,6 +15,7 @@ PUBLIC = {
     ("POST", "/api/v4/admin/session"),  # signing in
     ("POST", "/api/v4/oauth2/token"),
     ("POST", "/api/v4/oauth2/revoke"),
+    ("POST", "/api/v4/oauth2/authorize"),  # the authorization-code login form
     ("POST", "/api/v4/conferences/{cid}/registrations"),  # registering for a webinar
 }
 """Open to anyone: the walk does not apply."""

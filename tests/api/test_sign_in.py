@@ -58,7 +58,9 @@ def test_bad_token_requests_are_400s_naming_the_field(api: RunningApi) -> None:
         assert missing.status_code == 400
         assert missing.json()["error"]["errors"][0]["location"] == "client_id"
         wrong_client = c.post("/oauth2/token", data={**TOKEN_FORM, "client_id": "x"})
-        assert wrong_client.json()["error"]["errors"][0]["location"] == "client_id"
+        # Any other client ID is an OAuth application's: RFC 6749's body (issue 8).
+        assert wrong_client.json()["error"] == "invalid_client"
+        assert wrong_client.json()["errors"][0]["location"] == "client_id"
         grant = c.post("/oauth2/token", data={**TOKEN_FORM, "grant_type": "magic"})
         assert grant.json()["error"]["errors"][0]["location"] == "grant_type"
         no_password = c.post("/oauth2/token", data={**TOKEN_FORM, "username": "jane"})
