@@ -18,7 +18,7 @@ from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.report_client import CALL_SUBJECT, PART, PART_HEADER, QUEUE, REPLICA_SUBJECT
 from adapters.system import event_store, report_projections
 from projections.duck import ReportsDatabase
-from projections.engine import ProjectionRunner
+from projections.engine import catch_up_together, runners_of, start_following
 from projections.report_calls import CODEC, LocalReports
 
 MAX_WAIT = 30.0
@@ -43,10 +43,9 @@ class ReportReplica:
         recorder = cast(JetStreamApplicationRecorder, self.store.recorder)
         self.recorder = recorder
         self.database = ReportsDatabase(replica_path(config.data_dir, replica_id))
-        self.runners = {
-            p.name: ProjectionRunner(recorder, self.store.mapper, p)
-            for p in report_projections(self.database)
-        }
+        self.runners = runners_of(
+            recorder, self.store.mapper, report_projections(self.database), self.database
+        )
         self.reports = LocalReports(
             self.database, self.runners, lambda: recorder.max_notification_id() or 0
         )
@@ -68,21 +67,12 @@ class ReportReplica:
         return min(runner.projection.position() for runner in self.runners.values())
 
     def catch_up(self) -> None:
-        for runner in self.runners.values():
-            runner.catch_up()
+        catch_up_together(list(self.runners.values()))
 
     def start(self) -> None:
         """Follow the stream live, then join the queue group (caught up first, so
         the group never routes a call to a replica still far behind)."""
-        runners = list(self.runners.values())
-
-        def wake_all() -> None:
-            for runner in runners:
-                runner.wake_up.set()
-
-        self._stop_listening = self.recorder.on_append(wake_all)
-        for runner in runners:
-            runner.start()
+        self._stop_listening = start_following(self.recorder, self.runners.values())
         run_sync(self.broker.start(), timeout=10)
         self._answering = True
 

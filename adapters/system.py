@@ -62,7 +62,12 @@ from projections.config_changes import ConfigChangesReport
 from projections.directory import Directory
 from projections.duck import ReportsDatabase
 from projections.endpoints_report import EndpointsReport
-from projections.engine import Projection, ProjectionRunner
+from projections.engine import (
+    Projection,
+    catch_up_together,
+    runners_of,
+    start_following,
+)
 from projections.events_report import EventsReport
 from projections.recordings_report import RecordingsReport
 from projections.report_calls import REPORTS, LocalReports, ReportCalls
@@ -191,7 +196,6 @@ class QuorumSystem:
         self.reports: ReportsDatabase | None = None
         if with_reports and config.reports == "local":
             self.reports = ReportsDatabase(config.reports_path)
-            projections.extend(report_projections(self.reports))
         engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,
@@ -200,9 +204,12 @@ class QuorumSystem:
             all_cids=lambda: [r.shown_cid for r in conferences_view.all_conferences(engine)],
         )
         self.licence_jobs = LicenceRedistribution(self.licensing)
-        self.runners = {
-            p.name: ProjectionRunner(self.recorder, self.store.mapper, p) for p in projections
-        }
+        # One follower (one read per look) for the SQL views, one for the reports, whose
+        # batches are one DuckDB transaction.
+        self.runners = runners_of(self.recorder, self.store.mapper, projections)
+        if self.reports is not None:
+            reports = report_projections(self.reports)
+            self.runners |= runners_of(self.recorder, self.store.mapper, reports, self.reports)
         self.report_calls = self._report_calls()
         """Every report read and count goes through this (projections/report_calls.py)."""
         self.recording_jobs = RecordingRetention(self.recordings, self.report_calls)
@@ -277,19 +284,10 @@ class QuorumSystem:
         return change
 
     def start_projections(self) -> None:
-        runners = list(self.runners.values())
-
-        def wake_all() -> None:
-            for runner in runners:
-                runner.wake_up.set()
-
-        self._stop_listening = self.recorder.on_append(wake_all)
-        for runner in runners:
-            runner.start()
+        self._stop_listening = start_following(self.recorder, self.runners.values())
 
     def catch_up(self) -> None:
-        for runner in self.runners.values():
-            runner.catch_up()
+        catch_up_together(list(self.runners.values()))
 
     def close(self) -> None:
         self.directory_sync.stop()

@@ -16,6 +16,7 @@ from nats.aio.subscription import Subscription
 
 from adapters.jetstream.loop import run_sync
 from adapters.system import QuorumSystem
+from projections.engine import rebuild_together
 
 
 def projection_statuses(system: QuorumSystem) -> list[dict[str, Any]]:
@@ -66,9 +67,18 @@ class ControlService:
 
     async def _rebuild(self, msg: Msg) -> None:
         try:
-            name = json.loads(msg.data)["name"]
-        except (ValueError, KeyError, TypeError):
-            await msg.respond(json.dumps({"error": 'expected {"name": ...}'}).encode())
+            asked = json.loads(msg.data)
+            every = asked.get("all") is True
+            name = "" if every else asked["name"]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await msg.respond(
+                json.dumps({"error": 'expected {"name": ...} or {"all": true}'}).encode()
+            )
+            return
+        if every:
+            # Every read model from one read of the stream, on the followers' threads.
+            await asyncio.to_thread(rebuild_together, list(self.system.runners.values()))
+            await msg.respond(json.dumps({"rebuilding": list(self.system.runners)}).encode())
             return
         runner = self.system.runners.get(name)
         if runner is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from tqdm import tqdm
@@ -14,6 +15,7 @@ from adapters.jetstream.loop import run_sync
 from adapters.runtime import DataDir, RunningServer
 from cli.context import command_system
 from cli.errors import CommandError
+from projections.engine import rebuild_together
 
 POLL = 0.2
 
@@ -27,7 +29,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "rebuild", parents=[common], help="drop one read model and replay it from sequence 1"
     )
     rebuild.add_argument("name", nargs="?", help="one read model (see `status`)")
-    rebuild.add_argument("--all", action="store_true", help="every read model, one by one")
+    rebuild.add_argument(
+        "--all", action="store_true", help="every read model, from one read of the stream"
+    )
     rebuild.set_defaults(run=rebuild_projection)
 
 
@@ -54,39 +58,50 @@ def rebuild_projection(args: argparse.Namespace) -> int:
         raise CommandError("name one read model, or give --all")
     server = DataDir(args.data_dir).running()
     if server is not None:
-        names = [args.name] if args.name else _remote_names(server)
-        for name in names:
-            answer = _ask(server, "projections.rebuild", {"name": name})
-            if "error" in answer:
-                raise CommandError(answer["error"])
-            _follow_remote_rebuild(server, name)
+        answer = _ask(
+            server, "projections.rebuild", {"all": True} if args.all else {"name": args.name}
+        )
+        if "error" in answer:
+            raise CommandError(answer["error"])
+        _follow_remote_rebuild(server, None if args.all else args.name)
         return 0
     with command_system(args, with_reports=True) as system:
-        names = [args.name] if args.name else list(system.runners)
-        for name in names:
-            runner = system.runners.get(name)
-            if runner is None:
-                raise CommandError(f"no projection {name!r}; known: {', '.join(system.runners)}")
-            with tqdm(total=0, unit="ev", desc=f"rebuild {name}") as bar:
+        if args.all:
+            runners = list(system.runners.values())
+        elif args.name in system.runners:
+            runners = [system.runners[args.name]]
+        else:
+            known = ", ".join(system.runners)
+            raise CommandError(f"no projection {args.name!r}; known: {known}")
+        # One bar per read model: they are rebuilt from one read, so they move together.
+        with ExitStack() as stack:
+            bars = [
+                stack.enter_context(
+                    tqdm(total=0, unit="ev", desc=f"rebuild {r.projection.name}", position=i)
+                )
+                for i, r in enumerate(runners)
+            ]
 
-                def progress(position: int, head: int) -> None:
+            def progress(position: int, head: int) -> None:
+                for bar in bars:
                     bar.total = head
                     bar.n = position
                     bar.refresh()
 
-                runner.rebuild(progress)
+            rebuild_together(runners, progress)
     return 0
 
 
-def _remote_names(server: RunningServer) -> list[str]:
-    return [s["name"] for s in _ask(server, "projections.status", {})["projections"]]
-
-
-def _follow_remote_rebuild(server: RunningServer, name: str) -> None:
-    with tqdm(total=0, unit="ev", desc=f"rebuild {name}") as bar:
+def _follow_remote_rebuild(server: RunningServer, name: str | None) -> None:
+    """Show the server's progress on `name` (None: on every read model, the one
+    furthest behind) until it has caught up."""
+    with tqdm(total=0, unit="ev", desc=f"rebuild {name or 'all'}") as bar:
         while True:
             statuses = _ask(server, "projections.status", {})["projections"]
-            status = next(s for s in statuses if s["name"] == name)
+            status = min(
+                (s for s in statuses if name is None or s["name"] == name),
+                key=lambda s: s["position"],
+            )
             bar.total, bar.n = status["head"], status["position"]
             bar.refresh()
             if status["lag"] == 0:

@@ -3,6 +3,11 @@
 Each projection records the last stream sequence it applied in the same
 transaction as its read-model change, and only if nobody moved it meanwhile
 (compare-and-set), so a crash or a second runner never double-applies or skips.
+
+A `Follower` keeps several projections of one event source up to date on one thread:
+each wake-up reads the new part of the stream once, decodes each notification once,
+and applies it to all of them, in one transaction when they share a database (the
+DuckDB reports). A `ProjectionRunner` is one projection's handle on its follower.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,9 +33,13 @@ CATCH_UP_BATCH = 20_000
 per page (each commit costs a DuckDB or SQLite round of writes)."""
 IDLE_WAIT = 1.0
 LATE_WAITS = (0.002, 0.005, 0.01, 0.02, 0.05)
-"""After a wake-up that found nothing, look again after these pauses: the wake-up (a
-plain NATS message) can arrive before JetStream has stored the append."""
+"""After a look that found nothing, look again after these pauses (sooner when woken,
+but not before the first): the wake-up (a plain NATS message) can arrive before
+JetStream has stored the append."""
 RETRY_WAIT = 1.0
+POLL = 0.05
+"""How often a read-your-writes wait looks at the position when no commit of its
+follower wakes it (another process or runner may move it)."""
 
 Handler = Callable[[int, Any], None]
 
@@ -53,6 +62,8 @@ class EventSource(Protocol):
     def read_forward(
         self, after: int, until: int, page_size: int = ...
     ) -> Iterator[list[Notification]]: ...
+
+    def on_append(self, callback: Callable[[], None]) -> Callable[[], None]: ...
 
 
 class PositionMoved(Exception):
@@ -105,6 +116,37 @@ def on(*event_classes: type) -> Callable[[Callable[..., None]], Callable[..., No
     return mark
 
 
+Events = list[tuple[int, DomainEventProtocol[Any]]]
+Part = tuple[Projection, Events, int, int]
+"""One projection's share of a batch: its events, and the positions it moves from and to."""
+
+
+class Transactions(Protocol):
+    """How a follower's projections read their positions and commit a batch."""
+
+    shared: bool
+    """Whether `apply_together` commits all parts in one transaction."""
+
+    def positions(self, projections: Sequence[Projection]) -> list[int]: ...
+
+    def apply_together(self, parts: Sequence[Part]) -> None:
+        """Apply every part; raise PositionMoved if a projection was not at its `after`
+        (when `shared`, nothing of any part stays then)."""
+
+
+class Separately:
+    """Each projection in its own transaction (read models in different databases)."""
+
+    shared = False
+
+    def positions(self, projections: Sequence[Projection]) -> list[int]:
+        return [projection.position() for projection in projections]
+
+    def apply_together(self, parts: Sequence[Part]) -> None:
+        for projection, events, after, through in parts:
+            projection.apply(events, after, through)
+
+
 @dataclass(frozen=True)
 class Status:
     name: str
@@ -116,49 +158,89 @@ class Status:
         return max(self.head - self.position, 0)
 
 
-class ProjectionRunner:
-    """Catches one projection up with the stream, then follows it live."""
+class Follower:
+    """Follows the stream live for several projections of one event source, on one
+    thread: one read per look, each notification decoded once, committed through
+    `transactions` (one transaction for all when they share a database)."""
 
-    def __init__(self, source: EventSource, mapper: Mapper[Any], projection: Projection) -> None:
+    def __init__(
+        self,
+        source: EventSource,
+        mapper: Mapper[Any],
+        projections: Sequence[Projection],
+        transactions: Transactions | None = None,
+    ) -> None:
         self.source = source
         self.mapper = mapper
-        self.projection = projection
+        self.projections = list(projections)
+        self.transactions: Transactions = transactions or Separately()
         self.wake_up = threading.Event()
+        self.lock = threading.Lock()
+        """Held while applying: one writer per follower (catch-up, rebuild, live)."""
+        self.applied = threading.Condition()
+        self.commits = 0
+        """Counts commits (under `applied`): read-your-writes waits wake on a change."""
+        self._known: list[int] | None = None
+        """The positions after this follower's last look (None: read them), so that a
+        look finding nothing costs no query. Stale is safe: the compare-and-set refuses
+        the next batch, and the positions are read again."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
 
-    def step(self) -> int:
-        """Apply the next page of events; returns how many stream messages it covered."""
-        with self._lock:
-            position = self.projection.position()
-            page = self.source.select_notifications(position + 1, PAGE)
+    @property
+    def name(self) -> str:
+        return "+".join(p.name for p in self.projections)
+
+    @property
+    def following(self) -> bool:
+        return self._thread is not None
+
+    def step(self, limit: int = PAGE) -> int:
+        """Apply the next page of events to every projection behind; returns how many
+        stream messages it covered (0: nothing new, or another runner was first)."""
+        with self.lock:
+            positions = self._known or self.transactions.positions(self.projections)
+            self._known = None
+            start = min(positions)
+            page = self.source.select_notifications(start + 1, limit)
             if not page:
+                self._known = positions
                 return 0
-            handled = self.projection.handlers
-            events = [(n.id, self.mapper.to_domain_event(n)) for n in page if n.topic in handled]
+            decoded: dict[int, DomainEventProtocol[Any]] = {}
+            parts = [
+                part
+                for projection, position in zip(self.projections, positions, strict=True)
+                if (part := self.part(projection, page, position, decoded)) is not None
+            ]
             try:
-                self.projection.apply(events, after=position, through=page[-1].id)
+                self.transactions.apply_together(parts)
             except PositionMoved:
                 return 0
-            return page[-1].id - position
+            finally:
+                self.committed()
+            moved = {projection: through for projection, _, _, through in parts}
+            self._known = [
+                moved.get(p, at) for p, at in zip(self.projections, positions, strict=True)
+            ]
+            return page[-1].id - start
 
-    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Apply everything up to the current head of the stream."""
-        catch_up_together([self], progress)
+    def forget_positions(self) -> None:
+        """Read the positions again at the next look (they were changed elsewhere)."""
+        self._known = None
 
-    def _apply_batch(
+    def part(
         self,
+        projection: Projection,
         batch: Sequence[Notification],
         position: int,
         decoded: dict[int, DomainEventProtocol[Any]],
-    ) -> int:
-        """Apply the part of `batch` after `position`; `decoded` shares the domain
-        events among the projections of one read. Returns the new position."""
+    ) -> Part | None:
+        """`projection`'s share of `batch` after `position` (None if it has it all);
+        `decoded` shares the domain events among the projections of one read."""
         through = batch[-1].id
         if through <= position:
-            return position
-        handled = self.projection.handlers
+            return None
+        handled = projection.handlers
         events = []
         for n in batch:
             if n.id > position and n.topic in handled:
@@ -166,34 +248,21 @@ class ProjectionRunner:
                 if event is None:
                     event = decoded[n.id] = self.mapper.to_domain_event(n)
                 events.append((n.id, event))
-        self.projection.apply(events, after=position, through=through)
-        return through
+        return projection, events, position, through
 
-    def status(self) -> Status:
-        return Status(
-            self.projection.name,
-            self.projection.position(),
-            self.source.max_notification_id() or 0,
-        )
-
-    def wait_until_applied(self, seq: int, timeout: float) -> bool:
-        """Wait until the read model includes stream sequence `seq` (read-your-writes)."""
-        deadline = time.monotonic() + timeout
-        while self.projection.position() < seq:
-            if time.monotonic() >= deadline:
-                return False
-            self.wake_up.set()
-            time.sleep(0.01)
-        return True
-
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> None:
-        rebuild_together([self], progress)
+    def committed(self) -> None:
+        with self.applied:
+            self.commits += 1
+            self.applied.notify_all()
 
     # -- following live, on a thread -------------------------------------------------
 
     def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
         self._thread = threading.Thread(
-            target=self._follow, name=f"projection-{self.projection.name}", daemon=True
+            target=self._follow, name=f"projection-{self.name}", daemon=True
         )
         self._thread.start()
 
@@ -207,34 +276,145 @@ class ProjectionRunner:
     def _follow(self) -> None:
         late = len(LATE_WAITS)
         while not self._stop.is_set():
+            self.wake_up.clear()
             try:
                 applied = self.step()
             except Exception:
-                # NATS unreachable or a read-model error: keep the position, try again.
-                log.exception("projection %s failed; retrying", self.projection.name)
+                # NATS unreachable or a read-model error: keep the positions, try again.
+                log.exception("projections %s failed; retrying", self.name)
                 self._stop.wait(RETRY_WAIT)
                 continue
             if applied:
                 late = 0
-            elif late < len(LATE_WAITS):
-                self._stop.wait(LATE_WAITS[late])
+                continue
+            if late < len(LATE_WAITS):
+                timeout = LATE_WAITS[late]
                 late += 1
             else:
-                woken = self.wake_up.wait(IDLE_WAIT)
-                self.wake_up.clear()
-                late = 0 if woken else len(LATE_WAITS)
+                timeout = IDLE_WAIT
+            # Never two empty looks in a row without a pause: an atomic batch wakes us
+            # once per message, all before it is stored.
+            pause = LATE_WAITS[0]
+            self._stop.wait(pause)
+            if self.wake_up.wait(timeout - pause):
+                late = 0  # an append: look now, and again soon if it is not stored yet
+
+
+class ProjectionRunner:
+    """One projection's handle: its status, read-your-writes waits, catch-up and
+    rebuild. It follows live through its `Follower`, its own or one it shares with
+    other projections (then `start` and `stop` start and stop them all)."""
+
+    def __init__(
+        self,
+        source: EventSource,
+        mapper: Mapper[Any],
+        projection: Projection,
+        follower: Follower | None = None,
+    ) -> None:
+        self.source = source
+        self.mapper = mapper
+        self.projection = projection
+        self.follower = follower or Follower(source, mapper, [projection])
+        if projection not in self.follower.projections:
+            raise ValueError(f"{projection.name} is not one of {self.follower.name}")
+
+    @property
+    def wake_up(self) -> threading.Event:
+        return self.follower.wake_up
+
+    def step(self) -> int:
+        """Apply the next page of events (to every projection of the follower)."""
+        return self.follower.step()
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Apply everything up to the current head of the stream."""
+        catch_up_together([self], progress)
+
+    def status(self) -> Status:
+        return Status(
+            self.projection.name,
+            self.projection.position(),
+            self.source.max_notification_id() or 0,
+        )
+
+    def wait_until_applied(self, seq: int, timeout: float) -> bool:
+        """Wait until the read model includes stream sequence `seq` (read-your-writes):
+        woken by each commit of the follower, or every POLL."""
+        follower = self.follower
+        deadline = time.monotonic() + timeout
+        while True:
+            with follower.applied:
+                commits = follower.commits
+            if self.projection.position() >= seq:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            follower.wake_up.set()
+            with follower.applied:
+                if follower.commits == commits:
+                    follower.applied.wait(min(remaining, POLL))
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> None:
+        rebuild_together([self], progress)
+
+    def start(self) -> None:
+        self.follower.start()
+
+    def stop(self) -> None:
+        self.follower.stop()
+
+
+def runners_of(
+    source: EventSource,
+    mapper: Mapper[Any],
+    projections: Sequence[Projection],
+    transactions: Transactions | None = None,
+) -> dict[str, ProjectionRunner]:
+    """Runners of `projections` sharing one follower, by projection name."""
+    follower = Follower(source, mapper, projections, transactions)
+    return {p.name: ProjectionRunner(source, mapper, p, follower) for p in projections}
+
+
+def followers_of(runners: Iterable[ProjectionRunner]) -> list[Follower]:
+    """The distinct followers of `runners`, in one fixed order (locks are taken in it)."""
+    found = {id(r.follower): r.follower for r in runners}
+    return [found[key] for key in sorted(found)]
+
+
+def start_following(source: EventSource, runners: Iterable[ProjectionRunner]) -> Callable[[], None]:
+    """Follow the stream live: every follower of `runners` on its thread, woken by
+    each append. Returns a function that stops them."""
+    followers = followers_of(runners)
+
+    def wake_all() -> None:
+        for follower in followers:
+            follower.wake_up.set()
+
+    stop_listening = source.on_append(wake_all)
+    for follower in followers:
+        follower.start()
+
+    def stop() -> None:
+        stop_listening()
+        for follower in followers:
+            follower.stop()
+
+    return stop
 
 
 def rebuild_together(
     runners: Sequence[ProjectionRunner], progress: Callable[[int, int], None] | None = None
 ) -> None:
     """Drop these read models and replay them from sequence 1, reading the stream once
-    for all of them (those following live on their thread catch up there)."""
+    for all of them (those following live catch up on their follower's thread)."""
     for runner in runners:
-        with runner._lock:
+        with runner.follower.lock:
             runner.projection.reset()
-        runner.wake_up.set()
-    catch_up_together([r for r in runners if r._thread is None], progress)
+            runner.follower.forget_positions()
+        runner.follower.wake_up.set()
+    catch_up_together([r for r in runners if not r.follower.following], progress)
 
 
 def catch_up_together(
@@ -242,33 +422,33 @@ def catch_up_together(
 ) -> None:
     """Bring projections of one event source up to the head with one read of the
     stream: each notification is decoded once, for every projection that handles it,
-    and each projection applies CATCH_UP_BATCH messages per transaction."""
+    and CATCH_UP_BATCH messages are applied per transaction (one transaction for the
+    projections of a follower that shares one)."""
     if not runners:
         return
     source = runners[0].source
     head = source.max_notification_id() or 0
+    followers = followers_of(runners)
     with ExitStack() as locks:
-        for runner in runners:
-            locks.enter_context(runner._lock)
-        positions = {runner: runner.projection.position() for runner in runners}
-        behind = [runner for runner in runners if positions[runner] < head]
+        for follower in followers:
+            locks.enter_context(follower.lock)
+        behind = {f: _behind(f, [r for r in runners if r.follower is f], head) for f in followers}
+        positions = {p: position for found in behind.values() for p, position in found.items()}
         batch: list[Notification] = []
-        start = min((positions[r] for r in behind), default=head)
+        start = min(positions.values(), default=head)
         for page in source.read_forward(start, head, PAGE):
             batch.extend(page)
             if len(batch) < CATCH_UP_BATCH and batch[-1].id < head:
                 continue
             through = batch[-1].id
             decoded: dict[int, DomainEventProtocol[Any]] = {}
-            for runner in list(behind):
-                try:
-                    positions[runner] = runner._apply_batch(batch, positions[runner], decoded)
-                except PositionMoved:
-                    behind.remove(runner)  # another runner is ahead: see below
+            for follower, found in behind.items():
+                follower.forget_positions()
+                _apply_batch(follower, found, batch, decoded)
             batch = []
             if progress:
                 progress(through, head)
-            if not behind:
+            if not any(behind.values()):
                 break
     for runner in runners:
         # What another runner got to first, or appended meanwhile: page by page.
@@ -276,3 +456,41 @@ def catch_up_together(
             runner.step()
             if progress:
                 progress(runner.projection.position(), head)
+
+
+def _behind(
+    follower: Follower, runners: Sequence[ProjectionRunner], head: int
+) -> dict[Projection, int]:
+    """The positions of these runners' projections that are behind `head`."""
+    projections = list(dict.fromkeys(r.projection for r in runners))
+    positions = follower.transactions.positions(projections)
+    return {p: at for p, at in zip(projections, positions, strict=True) if at < head}
+
+
+def _apply_batch(
+    follower: Follower,
+    positions: dict[Projection, int],
+    batch: Sequence[Notification],
+    decoded: dict[int, DomainEventProtocol[Any]],
+) -> None:
+    """Apply `batch` to the projections in `positions` and move them; a projection
+    another runner moved first leaves `positions` (the caller finishes it page by page)."""
+    projections = list(positions)
+    units = [projections] if follower.transactions.shared else [[p] for p in projections]
+    for unit in units:
+        parts = [
+            part
+            for p in unit
+            if (part := follower.part(p, batch, positions[p], decoded)) is not None
+        ]
+        if not parts:
+            continue
+        try:
+            follower.transactions.apply_together(parts)
+        except PositionMoved:
+            for p in unit:
+                del positions[p]
+            continue
+        for projection, _, _, through in parts:
+            positions[projection] = through
+    follower.committed()
