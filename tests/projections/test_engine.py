@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from adapters.config import Config
 from adapters.system import QuorumSystem
 from domain.settings.rules import SECTIONS
 from domain.shared.actor import Actor, acting_as
 from projections import config_changes
 from projections.config_changes import ConfigChangeFilters, ConfigChangesReport
 from projections.engine import ProjectionRunner
-from tests.support import reset_streams
 
 ROOT = Actor(kind="admin", name="root")
-
-
-@pytest.fixture
-def system(nats_url: str, tmp_path: Path) -> Iterator[QuorumSystem]:
-    reset_streams(nats_url)
-    quorum = QuorumSystem(Config(data_dir=tmp_path / "var"), nats_url)
-    yield quorum
-    quorum.close()
 
 
 def _edits(system: QuorumSystem, count: int) -> None:

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from adapters.config import Config
 from adapters.system import QuorumSystem
 from domain.shared.actor import Actor, acting_as
 from projections.engine import Part, PositionMoved
-from tests.support import reset_streams
 
 ROOT = Actor(kind="admin", name="root")
 REPORTS = ("config_changes", "events", "endpoints", "call_history", "chat", "chat_files")
-
-
-@pytest.fixture
-def system(nats_url: str, tmp_path: Path) -> Iterator[QuorumSystem]:
-    reset_streams(nats_url)
-    quorum = QuorumSystem(Config(data_dir=tmp_path / "var"), nats_url)
-    yield quorum
-    quorum.close()
 
 
 def _edit(system: QuorumSystem, hours: int) -> None:
