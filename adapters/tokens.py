@@ -39,13 +39,16 @@ class TokenIssuer:
     def __init__(self, keystore: KeyStore) -> None:
         self._key = keystore.read_or_create(SIGNING_KEY)
 
-    def issue(self, subject: str, kind: str, session_id: str, expires_at: datetime) -> str:
+    def issue(
+        self, subject: str, kind: str, session_id: str, expires_at: datetime, **extra: Any
+    ) -> str:
         claims: dict[str, Any] = {
             "iss": ISSUER,
             "sub": subject,
             "kind": kind,
             "sid": session_id,
             "exp": int(expires_at.timestamp()),
+            **extra,
         }
         return str(jwt.encode(claims, self._key, algorithm=ALGORITHM))
 
@@ -61,18 +64,16 @@ class TokenIssuer:
         permissions: list[str],
     ) -> str:
         """An OAuth application's access ('app') or refresh ('app_refresh') token."""
-        claims: dict[str, Any] = {
-            "iss": ISSUER,
-            "sub": subject,
-            "kind": kind,
-            "sid": session_id,
-            "exp": int(expires_at.timestamp()),
-            "jti": token_id,
-            "app": app_id,
-            "scope": scope,
-            "perms": permissions,
-        }
-        return str(jwt.encode(claims, self._key, algorithm=ALGORITHM))
+        return self.issue(
+            subject,
+            kind,
+            session_id,
+            expires_at,
+            jti=token_id,
+            app=app_id,
+            scope=scope,
+            perms=permissions,
+        )
 
     def verify(self, token: str) -> TokenClaims:
         try:

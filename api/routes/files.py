@@ -4,25 +4,19 @@ their groups allow; administrators download any file and full administrators del
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO, cast
-from urllib.parse import quote
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Response, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
 from api.auth import Principal, SignedIn, System, Writer
+from api.downloads import attachment, spooled
 from api.errors import error_response
-from domain.messaging.files import ChatFile, FileGone, FileTooLarge
+from domain.messaging.files import FileGone, FileTooLarge
 from domain.shared.actor import acting_as
 from domain.shared.errors import Forbidden
 
 router = APIRouter(prefix="/files", tags=["files"])
-
-IN_MEMORY = 8 * 1024 * 1024
-"""A download larger than this is spooled to a temporary file on its way out."""
-READ_SIZE = 256 * 1024
 
 
 def _user(principal: Principal) -> str:
@@ -68,24 +62,10 @@ def download(file_id: str, principal: SignedIn, system: System) -> Response:
             chat_file = system.files.for_admin(file_id)
         else:
             chat_file = system.files.for_user(file_id, _user(principal))
-        body = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=IN_MEMORY))  # noqa: SIM115
-        try:
-            system.files.read(chat_file, body)
-        except BaseException:
-            body.close()
-            raise
+        body = spooled(lambda into: system.files.read(chat_file, into))
     except FileGone as e:
         return error_response(410, e.message, e.problems, reason="deleted")
-    body.seek(0)
-    return StreamingResponse(
-        _chunks(body),
-        media_type=chat_file.content_type,
-        headers={
-            "Content-Disposition": _attachment(chat_file),
-            "Content-Length": str(chat_file.size),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return attachment(body, chat_file.name, chat_file.content_type, chat_file.size)
 
 
 @router.delete("/{file_id}", status_code=204, response_model=None)
@@ -94,17 +74,3 @@ def delete(file_id: str, principal: Writer, system: System) -> None:
     full administrators only."""
     with acting_as(principal.actor):
         system.files.delete(file_id)
-
-
-def _chunks(body: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := body.read(READ_SIZE):
-            yield chunk
-    finally:
-        body.close()
-
-
-def _attachment(chat_file: ChatFile) -> str:
-    """Always a download, never shown in the browser; the name in UTF-8 (RFC 6266)."""
-    fallback = "".join(c if c.isascii() and c not in '"\\' else "_" for c in chat_file.name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(chat_file.name)}"

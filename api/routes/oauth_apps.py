@@ -40,8 +40,15 @@ def _with_secret(app: OAuthApplication, secret: str) -> dict[str, Any]:
 
 
 def _page(
-    rows: list[dict[str, Any]], page: int, page_size: int, sort_field: str, descending: bool
+    rows: list[dict[str, Any]],
+    sortable: tuple[str, ...],
+    page: int,
+    page_size: int,
+    sort_field: str,
+    descending: bool,
 ) -> list[dict[str, Any]]:
+    if sort_field not in sortable:
+        raise invalid("sort_field", f"sort by one of {', '.join(sortable)}")
     rows.sort(key=lambda r: (r[sort_field] is None, r[sort_field] or ""), reverse=descending)
     start = (page - 1) * page_size
     return rows[start : start + page_size]
@@ -56,10 +63,8 @@ def list_applications(
     sort_field: str = "created_at",
     sort_order: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> dict[str, Any]:
-    if sort_field not in APP_SORTABLE:
-        raise invalid("sort_field", f"sort by one of {', '.join(APP_SORTABLE)}")
     rows = [app_view(app) for app in system.oauth.all()]
-    listed = _page(rows, page, page_size, sort_field, sort_order == 1)
+    listed = _page(rows, APP_SORTABLE, page, page_size, sort_field, sort_order == 1)
     return {"cnt": len(rows), "applications": listed}
 
 
@@ -121,8 +126,6 @@ def list_tokens(
     sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
 ) -> dict[str, Any]:
     """The application's tokens still within their lifespan (§15.4): IDs, never texts."""
-    if sort_field not in TOKEN_SORTABLE:
-        raise invalid("sort_field", f"sort by one of {', '.join(TOKEN_SORTABLE)}")
     app = system.oauth.get(app_id)
     at = now().isoformat()
     rows = [
@@ -130,7 +133,7 @@ def list_tokens(
         for token_id, record in app.tokens.items()
         if max(record["expires_at"], record["refresh_expires_at"] or "") > at
     ]
-    listed = _page(rows, page, page_size, sort_field, sort_order == 1)
+    listed = _page(rows, TOKEN_SORTABLE, page, page_size, sort_field, sort_order == 1)
     return {"cnt": len(rows), "tokens": listed}
 
 

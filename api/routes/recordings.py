@@ -14,18 +14,17 @@ deletion for administrators, and each owner's own list.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, BinaryIO, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from adapters.system import QuorumSystem
 from api.auth import Reader, SignedIn, System, Writer, may_read_user
 from api.csv_export import exporting
+from api.downloads import attachment, spooled
 from api.errors import error_response
 from api.routes.reports import FRESHNESS_WAIT, OrderBy, Pages, Report, answer, parse_when
 from domain.recordings.recording import Recording
@@ -35,9 +34,6 @@ from projections import recordings_report as model
 
 router = APIRouter(tags=["recordings"])
 
-IN_MEMORY = 8 * 1024 * 1024
-"""A download larger than this is spooled to a temporary file on its way out."""
-READ_SIZE = 256 * 1024
 MEDIA_TYPES = {"webm": "video/webm", "mp4": "video/mp4", "mkv": "video/x-matroska"}
 NO_CSV = "the Conference Recordings report cannot be exported to CSV (guide §18.9, RECR-04)"
 
@@ -144,35 +140,10 @@ def owner_download(
 
 
 def _send(system: QuorumSystem, recording: Recording) -> Response | JSONResponse:
-    body = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=IN_MEMORY))  # noqa: SIM115
     try:
-        system.recordings.read(recording, body)
+        body = spooled(lambda into: system.recordings.read(recording, into))
     except RecordingUnavailable as e:
-        body.close()
         return error_response(410, e.message, e.problems, reason="unavailable")
-    except BaseException:
-        body.close()
-        raise
-    body.seek(0)
     name = f"{recording.session_id}-{recording.recording_id}.{recording.file_format}"
-    return StreamingResponse(
-        _chunks(body),
-        media_type=MEDIA_TYPES.get(recording.file_format or "", "application/octet-stream"),
-        headers={
-            "Content-Disposition": f'attachment; filename="{_safe(name)}"',
-            "Content-Length": str(recording.size),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
-
-
-def _chunks(body: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := body.read(READ_SIZE):
-            yield chunk
-    finally:
-        body.close()
+    media_type = MEDIA_TYPES.get(recording.file_format or "", "application/octet-stream")
+    return attachment(body, name, media_type, recording.size)
