@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from websockets.sync.client import ClientConnection, connect
 
 Push = dict[str, Any]
@@ -84,6 +85,24 @@ class Peer:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def people_and_room(admin: httpx.Client) -> str:
+    """Through an admin's client: group Team with jane, ann and bob (renamed Robert), the
+    Berlin time zone, jane's public conference "room" and a failed sign-in of ann;
+    returns the group's ID."""
+    team = admin.post("/groups", json={"display_name": "Team"}).json()["id"]
+    for user in ("jane", "ann", "bob"):
+        body = {"id": user, "password": "Secret123", "groups": [team], "first_name": user}
+        assert admin.post("/users", json=body).status_code == 201
+    assert admin.patch("/users/bob", json={"first_name": "Robert"}).status_code == 200
+    assert admin.patch("/settings/main", json={"timezone": "Europe/Berlin"}).status_code == 200
+    room = {"id": "room", "topic": "Weekly", "owner": "jane", "access": "public"}
+    assert admin.post("/conferences", json=room).status_code == 201
+    bad = {"grant_type": "password", "client_id": "quorum-client"}
+    admin.post("/oauth2/token", data={**bad, "username": "ann", "password": "wrong"})
+    team_id: str = team
+    return team_id
 
 
 def call_chat_and_meeting(base_url: str) -> None:

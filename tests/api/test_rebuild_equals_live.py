@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from tests.support import RunningApi, quorum_cli
-from tests.ws_client import Peer, call_chat_and_meeting
+from tests.ws_client import Peer, call_chat_and_meeting, people_and_room
 
 
 def _workload(api: RunningApi) -> None:
@@ -18,19 +18,11 @@ def _workload(api: RunningApi) -> None:
     conference with a guest: most kinds of event the reports follow."""
     admin = api.admin_token()
     with api.client(admin) as c:
-        team = c.post("/groups", json={"display_name": "Team"}).json()["id"]
-        for user in ("jane", "ann", "bob"):
-            body = {"id": user, "password": "Secret123", "groups": [team], "first_name": user}
-            assert c.post("/users", json=body).status_code == 201
-        assert c.patch("/users/bob", json={"first_name": "Robert"}).status_code == 200
-        assert c.patch("/settings/main", json={"timezone": "Europe/Berlin"}).status_code == 200
+        team = people_and_room(c)
         assert c.put("/license/pro", json={"groups": [team]}).status_code == 200
         assert c.post("/license/pro/redistribute").status_code == 200
-        room = {"id": "room", "topic": "Weekly", "owner": "jane", "access": "public"}
-        assert c.post("/conferences", json=room).status_code == 201
-        bad = {"grant_type": "password", "client_id": "quorum-client"}
-        c.post("/oauth2/token", data={**bad, "username": "ann", "password": "wrong"})
-        c.post("/oauth2/token", data={**bad, "username": "nobody", "password": "wrong"})
+        unknown = {"grant_type": "password", "client_id": "quorum-client", "username": "nobody"}
+        c.post("/oauth2/token", data={**unknown, "password": "wrong"})
     api.system.fresh("directory")
     call_chat_and_meeting(api.base_url)
     with Peer(api.base_url).login("jane") as jane:

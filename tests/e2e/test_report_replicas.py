@@ -24,7 +24,7 @@ from adapters.report_replica import ReportReplica
 from projections import call_history, chat_messages, config_changes, endpoints_report, events_report
 from projections.report_calls import Answer, ReportCalls
 from tests.support import RunningApi, running_api
-from tests.ws_client import call_chat_and_meeting
+from tests.ws_client import call_chat_and_meeting, people_and_room
 
 REPO = Path(__file__).resolve().parents[2]
 READY_WAIT = 60.0
@@ -117,16 +117,7 @@ def workload(api: RunningApi) -> None:
     guest: rows in every report."""
     admin = api.admin_token()
     with api.client(admin) as c:
-        team = c.post("/groups", json={"display_name": "Team"}).json()["id"]
-        for user in ("jane", "ann", "bob"):
-            body = {"id": user, "password": "Secret123", "groups": [team], "first_name": user}
-            assert c.post("/users", json=body).status_code == 201
-        assert c.patch("/users/bob", json={"first_name": "Robert"}).status_code == 200
-        assert c.patch("/settings/main", json={"timezone": "Europe/Berlin"}).status_code == 200
-        room = {"id": "room", "topic": "Weekly", "owner": "jane", "access": "public"}
-        assert c.post("/conferences", json=room).status_code == 201
-        bad = {"grant_type": "password", "client_id": "quorum-client"}
-        c.post("/oauth2/token", data={**bad, "username": "ann", "password": "wrong"})
+        people_and_room(c)
     api.system.fresh("directory")
     call_chat_and_meeting(api.base_url)
 
