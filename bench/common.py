@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from adapters.config import Config
 from adapters.nats_server import EmbeddedNats, nats_server_binary
+from adapters.system import QuorumSystem
 
 
 def _load_average() -> str:
@@ -38,6 +40,21 @@ Targets: `append_ratio` ≥ 0.50 (appends through the eventsourcing application,
 fraction of nats-py's own synchronous `js.publish` rate, both with
 `sync_interval: always`); projection catch-up ≥ 20,000 events/s.
 """
+
+
+@contextmanager
+def running_system(with_reports: bool) -> Iterator[QuorumSystem]:
+    """A prepared `QuorumSystem` on its own nats-server (default fsync) and data dir."""
+    with (
+        nats_server(sync_always=False) as server,
+        tempfile.TemporaryDirectory(prefix="quorum-bench-data-") as tmp,
+    ):
+        system = QuorumSystem(Config(data_dir=Path(tmp)), server.url, with_reports=with_reports)
+        try:
+            system.prepare()
+            yield system
+        finally:
+            system.close()
 
 
 @contextmanager

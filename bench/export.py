@@ -23,22 +23,19 @@ import csv
 import hashlib
 import io
 import json
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
-from adapters.config import Config
 from adapters.system import QuorumSystem
 from api.auth import Principal
 from api.csv_export import CHUNK_ROWS, ViewerFormat
 from api.routes import reports as routes
-from bench.common import machine_lines, nats_server
+from bench.common import machine_lines, running_system
 from projections import events_report
 
 FILL = r"""
@@ -182,24 +179,16 @@ def main() -> None:
     args = parser.parse_args()
     fmt = ViewerFormat(args.timezone, args.encoding, args.delimiter)
     print("\n".join(machine_lines()), flush=True)
-    with (
-        nats_server(sync_always=False) as server,
-        tempfile.TemporaryDirectory(prefix="quorum-bench-export-") as tmp,
-    ):
-        system = QuorumSystem(Config(data_dir=Path(tmp)), server.url, with_reports=True)
-        try:
-            system.prepare()
-            print(f"filling the Events report with {args.rows:,} rows ...", flush=True)
-            print(f"  {fill(system, args.rows):,} rows", flush=True)
-            for runner in system.runners.values():
-                runner.catch_up()  # else each report call waits for freshness in vain
-            print(f"exporting ({fmt.timezone}, {fmt.encoding}, {fmt.delimiter!r}) ...")
-            now, (_, _, digest) = timed("route path now", lambda: export_now(system, fmt))
-            if not args.no_baseline:
-                then, (_, _, before) = timed("before", lambda: export_before(system, fmt))
-                print(f"  {then / now:.1f}x faster; same bytes: {digest == before}")
-        finally:
-            system.close()
+    with running_system(with_reports=True) as system:
+        print(f"filling the Events report with {args.rows:,} rows ...", flush=True)
+        print(f"  {fill(system, args.rows):,} rows", flush=True)
+        for runner in system.runners.values():
+            runner.catch_up()  # else each report call waits for freshness in vain
+        print(f"exporting ({fmt.timezone}, {fmt.encoding}, {fmt.delimiter!r}) ...")
+        now, (_, _, digest) = timed("route path now", lambda: export_now(system, fmt))
+        if not args.no_baseline:
+            then, (_, _, before) = timed("before", lambda: export_before(system, fmt))
+            print(f"  {then / now:.1f}x faster; same bytes: {digest == before}")
 
 
 if __name__ == "__main__":

@@ -19,15 +19,11 @@ licence, in the same run:
 from __future__ import annotations
 
 import functools
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from adapters.config import Config
-from adapters.system import QuorumSystem
-from bench.common import machine_lines, nats_server, rate, write_section
+from bench.common import machine_lines, rate, running_system, write_section
 from domain.identity.group import NO_GROUP
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.clock import now
@@ -61,50 +57,40 @@ def timed(calls: list[Callable[[], object]], threads: int) -> float:
 
 def main() -> None:
     rows: list[tuple[str, int, float, float]] = []
-    with (
-        nats_server(sync_always=False) as server,
-        tempfile.TemporaryDirectory(prefix="quorum-bench-") as tmp,
-    ):
-        system = QuorumSystem(Config(data_dir=Path(tmp)), server.url, with_reports=False)
-        try:
-            system.prepare()
+    with running_system(with_reports=False) as system:
+        with acting_as(SYSTEM):
+            system.licensing.load(LICENCE)
+            for i in range(USERS * len(THREADS)):
+                system.users.create({"id": f"u{i}", "password": "Secret123"})
+        for round_, threads in enumerate(THREADS):
+            cid = f"room{threads}"
             with acting_as(SYSTEM):
-                system.licensing.load(LICENCE)
-                for i in range(USERS * len(THREADS)):
-                    system.users.create({"id": f"u{i}", "password": "Secret123"})
-            for round_, threads in enumerate(THREADS):
-                cid = f"room{threads}"
-                with acting_as(SYSTEM):
-                    room = {"id": cid, "topic": cid, "owner": "u0", "allow_uninvited": True}
-                    system.conferences.create(room)
-                    system.conferences.run(cid)
-                users = [f"u{i}" for i in range(round_ * USERS, (round_ + 1) * USERS)]
+                room = {"id": cid, "topic": cid, "owner": "u0", "allow_uninvited": True}
+                system.conferences.create(room)
+                system.conferences.run(cid)
+            users = [f"u{i}" for i in range(round_ * USERS, (round_ + 1) * USERS)]
 
-                def join(user: str, kind: str, room: str = cid) -> Callable[[], object]:
-                    return lambda: system.sessions.join(
-                        room, user_id=user, kind=kind, endpoint_id=None
-                    )
+            def join(user: str, kind: str, room: str = cid) -> Callable[[], object]:
+                return lambda: system.sessions.join(room, user_id=user, kind=kind, endpoint_id=None)
 
-                def connect(user: str, guest: bool) -> Callable[[], object]:
-                    return lambda: system.endpoints.connect(user, None, "bench", {}, guest=guest)
+            def connect(user: str, guest: bool) -> Callable[[], object]:
+                return lambda: system.endpoints.connect(user, None, "bench", {}, guest=guest)
 
-                holders = [f"p{u}" for u in users]
-                with acting_as(SYSTEM):
-                    for holder in holders:
-                        system.users.create({"id": holder, "password": "Secret123"})
-                    # permanent holders: the pool is read at their join, never written
-                    system.licensing.members_in_order = functools.partial(_these, holders)
-                    system.licensing.change_pro_settings({"groups": [NO_GROUP]})
-                    system.licensing.redistribute(manual=True)
-                base = timed([join(u, "user") for u in holders], threads)
-                pro = timed([join(u, "user") for u in users], threads)
-                rows.append(("joins", threads, rate(USERS, base), rate(USERS, pro)))
-                base = timed([connect(f"#guest:{u}", True) for u in users], threads)
-                online = timed([connect(u, False) for u in users], threads)
-                rows.append(("connections", threads, rate(USERS, base), rate(USERS, online)))
-                assert system.licensing.pool().used("pro", now()) >= USERS
-        finally:
-            system.close()
+            holders = [f"p{u}" for u in users]
+            with acting_as(SYSTEM):
+                for holder in holders:
+                    system.users.create({"id": holder, "password": "Secret123"})
+                # permanent holders: the pool is read at their join, never written
+                system.licensing.members_in_order = functools.partial(_these, holders)
+                system.licensing.change_pro_settings({"groups": [NO_GROUP]})
+                system.licensing.redistribute(manual=True)
+            base = timed([join(u, "user") for u in holders], threads)
+            pro = timed([join(u, "user") for u in users], threads)
+            rows.append(("joins", threads, rate(USERS, base), rate(USERS, pro)))
+            base = timed([connect(f"#guest:{u}", True) for u in users], threads)
+            online = timed([connect(u, False) for u in users], threads)
+            rows.append(("connections", threads, rate(USERS, base), rate(USERS, online)))
+            assert system.licensing.pool().used("pro", now()) >= USERS
     table = [
         "| what | threads | baseline /s | taking a licence /s | ratio |",
         "|---|---:|---:|---:|---:|",

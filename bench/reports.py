@@ -29,7 +29,6 @@ import argparse
 import random
 import secrets
 import statistics
-import tempfile
 import threading
 import time
 from collections import deque
@@ -37,18 +36,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from fastapi import Response
 
-from adapters.config import Config
 from adapters.system import QuorumSystem
 from api.auth import Principal
 from api.routes import reports as routes
-from bench.common import machine_lines, nats_server, rate, write_section
+from bench.common import machine_lines, rate, running_system, write_section
 from domain.conferencing.conference import Conference
 from domain.conferencing.parameters import check_parameters
 from domain.identity.lockout import LockoutPolicy, count_failure
@@ -716,46 +713,38 @@ class Figures:
 
 
 def measure(events: int, parts: tuple[str, ...] = PARTS, busy_poll: bool = True) -> Figures:
-    with (
-        nats_server(sync_always=False) as server,
-        tempfile.TemporaryDirectory(prefix="quorum-bench-reports-") as tmp,
-    ):
-        system = QuorumSystem(Config(data_dir=Path(tmp)), server.url, with_reports=True)
-        try:
-            system.prepare()
-            print(f"making and appending {events:,} events ...", flush=True)
-            started = time.perf_counter()
-            workload = Workload()
-            written = append(system, workload.take(events))
-            append_seconds = time.perf_counter() - started
-            head = system.recorder.max_notification_id() or 0
-            print(f"  {written:,} events in {append_seconds:.1f} s; head {head:,}", flush=True)
-            f = Figures(written, head, append_seconds, busy_poll=busy_poll)
-            if "a" in parts:
-                print("reading the raw stream ...", flush=True)
-                f.read_seconds = raw_read(system, head)
-                print(f"  {rate(head, f.read_seconds):,.0f} events/s", flush=True)
-                print("rebuilding the reports ...", flush=True)
-                f.rebuild_seconds = rebuild_all(system, head)
-            else:
-                print("catching the reports up ...", flush=True)
-                catch_up_together(report_runners(system))
-            f.sizes = table_sizes(system)
-            print(f"  rows: {f.sizes}", flush=True)
-            if "b" in parts:
-                print("querying ...", flush=True)
-                f.queries = time_queries(system)
-            if "d" in parts:
-                print("freshness under load ...", flush=True)
-                f.visibility_ms, f.background_events = visibility(system, workload, busy_poll)
-            if "c" in parts:
-                print(f"topping the Events report up to {events:,} rows ...", flush=True)
-                f.top_up_events = top_up_events(system, workload, events)
-                print(f"  {f.top_up_events:,} more events; exporting ...", flush=True)
-                f.export_seconds, f.export_rows, f.export_bytes = export_events(system)
-                print(f"  {f.export_rows:,} rows in {f.export_seconds:.1f} s", flush=True)
-        finally:
-            system.close()
+    with running_system(with_reports=True) as system:
+        print(f"making and appending {events:,} events ...", flush=True)
+        started = time.perf_counter()
+        workload = Workload()
+        written = append(system, workload.take(events))
+        append_seconds = time.perf_counter() - started
+        head = system.recorder.max_notification_id() or 0
+        print(f"  {written:,} events in {append_seconds:.1f} s; head {head:,}", flush=True)
+        f = Figures(written, head, append_seconds, busy_poll=busy_poll)
+        if "a" in parts:
+            print("reading the raw stream ...", flush=True)
+            f.read_seconds = raw_read(system, head)
+            print(f"  {rate(head, f.read_seconds):,.0f} events/s", flush=True)
+            print("rebuilding the reports ...", flush=True)
+            f.rebuild_seconds = rebuild_all(system, head)
+        else:
+            print("catching the reports up ...", flush=True)
+            catch_up_together(report_runners(system))
+        f.sizes = table_sizes(system)
+        print(f"  rows: {f.sizes}", flush=True)
+        if "b" in parts:
+            print("querying ...", flush=True)
+            f.queries = time_queries(system)
+        if "d" in parts:
+            print("freshness under load ...", flush=True)
+            f.visibility_ms, f.background_events = visibility(system, workload, busy_poll)
+        if "c" in parts:
+            print(f"topping the Events report up to {events:,} rows ...", flush=True)
+            f.top_up_events = top_up_events(system, workload, events)
+            print(f"  {f.top_up_events:,} more events; exporting ...", flush=True)
+            f.export_seconds, f.export_rows, f.export_bytes = export_events(system)
+            print(f"  {f.export_rows:,} rows in {f.export_seconds:.1f} s", flush=True)
     return f
 
 
