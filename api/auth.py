@@ -7,10 +7,18 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, WebSocket
+from fastapi import Depends, Request, Security, WebSocket
+from fastapi.openapi.models import (
+    OAuthFlowAuthorizationCode,
+    OAuthFlowClientCredentials,
+    OAuthFlowPassword,
+    OAuthFlows,
+)
+from fastapi.security import OAuth2, SecurityScopes
 
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken, TokenClaims
+from domain.oauth.permissions import PERMISSIONS
 from domain.settings.model import ServerSettings
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, Forbidden, Unauthorized
@@ -87,7 +95,43 @@ def check_admin_address(settings: ServerSettings, ip: str | None) -> None:
     raise Forbidden("admin access is not allowed from this address")
 
 
-def authenticated(request: Request) -> Principal:
+TOKEN_URL = "/api/v4/oauth2/token"
+
+
+def _scope_descriptions() -> dict[str, str]:
+    def described(permission: str) -> str:
+        name, _, access = permission.partition(":")
+        return f"{ {'read': 'read', 'write': 'change'}.get(access, 'read and change') } {name}"
+
+    return {permission: described(permission) for permission in PERMISSIONS}
+
+
+OAUTH2 = OAuth2(
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(
+            tokenUrl=TOKEN_URL, scopes=_scope_descriptions()
+        ),
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, scopes=_scope_descriptions()),
+        authorizationCode=OAuthFlowAuthorizationCode(
+            authorizationUrl="/api/v4/oauth2/authorize",
+            tokenUrl=TOKEN_URL,
+            scopes=_scope_descriptions(),
+        ),
+    ),
+    scheme_name="OAuth2",
+    description=(
+        "Bearer tokens: an OAuth application's (with the permissions each route lists), "
+        "an administrator's from POST /admin/session, or the API secret key."
+    ),
+    auto_error=False,
+)
+"""Documents the bearer token in OpenAPI; `authenticated` reads the token itself (it also
+accepts `?access_token=`)."""
+
+
+def authenticated(
+    request: Request, _documented: Annotated[str | None, Depends(OAUTH2)]
+) -> Principal:
     system = system_of(request)
     settings = system.settings.get()
     ip = client_ip(request)
@@ -132,8 +176,8 @@ def _application(
     request: Request, system: QuorumSystem, claims: TokenClaims, settings: ServerSettings
 ) -> Principal:
     """An OAuth application's access token: valid while its record in the application is
-    (read from the store, so a revocation in any process counts at once), and only on
-    routes that declare the permission they need (`requires`)."""
+    (read from the store, so a revocation in any process counts at once). Which routes
+    it may use is `permitted`'s rule."""
     if claims.app_id is None or claims.token_id is None:
         raise Unauthorized("the access token is invalid or has expired")
     try:
@@ -148,7 +192,7 @@ def _application(
     else:
         user = system.sign_in.authenticate(claims.subject, claims.session_id)
         name, role, session_id = user.user_id, "user", claims.session_id
-    principal = Principal(
+    return Principal(
         name,
         role,
         "oauth_app",
@@ -161,66 +205,58 @@ def _application(
         scope="server" if role == "admin" else "user",
         permissions=app.granted(list(claims.permissions or ())),
     )
-    if _declared_permission(request) is None:
+
+
+def permitted(principal: Principal, security_scopes: SecurityScopes) -> None:
+    """An OAuth application's token may use a route only when the route declares the
+    permissions it needs (`Security(..., scopes=[...])`, guide §15.2) and the token has
+    them all. Routes that declare none are closed to applications (least privilege)."""
+    if principal.permissions is None:
+        return
+    if not security_scopes.scopes:
         raise Forbidden("this route is not open to OAuth applications")
-    return principal
-
-
-PERMISSION_MARK = "_quorum_permission"
-
-
-def _declared_permission(request: Request) -> str | None:
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    stack = [dependant] if dependant is not None else []
-    while stack:
-        current = stack.pop()
-        needed = getattr(current.call, PERMISSION_MARK, None)
-        if needed is not None:
-            return str(needed)
-        stack.extend(current.dependencies)
-    return None
-
-
-def requires(permission: str) -> Any:
-    """A route's OAuth permission (guide §15.2, e.g. 'users:read'): application tokens
-    without it get 403; other callers pass (their role rules apply as before). Routes
-    without one refuse application tokens altogether (least privilege)."""
-
-    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
-        if principal.permissions is not None and permission not in principal.permissions:
+    for permission in security_scopes.scopes:
+        if permission not in principal.permissions:
             raise Forbidden(f"the application lacks the permission {permission!r}")
-        return principal
-
-    setattr(check, PERMISSION_MARK, permission)
-    return Depends(check)
 
 
-def reader(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+def reader(
+    principal: Annotated[Principal, Depends(authenticated)], security_scopes: SecurityScopes
+) -> Principal:
     """Reads: every administrator, security admins included."""
     if not principal.is_admin:
         raise Forbidden("this needs an administrator")
+    permitted(principal, security_scopes)
     return principal
 
 
-def writer(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+def writer(
+    principal: Annotated[Principal, Depends(authenticated)], security_scopes: SecurityScopes
+) -> Principal:
     """Changes to the server: full administrators only (security admins are read-only)."""
     if principal.role == "user":
         raise Forbidden("this needs an administrator")
     if principal.role != "admin":
         raise Forbidden("security administrators have read-only access")
+    permitted(principal, security_scopes)
     return principal
 
 
-def own_account(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+def own_account(
+    principal: Annotated[Principal, Depends(authenticated)], security_scopes: SecurityScopes
+) -> Principal:
     """Changes to the caller's own admin account (log out, preferences): any admin."""
     if not principal.is_admin:
         raise Forbidden("this needs an administrator")
+    permitted(principal, security_scopes)
     return principal
 
 
-def signed_in(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+def signed_in(
+    principal: Annotated[Principal, Depends(authenticated)], security_scopes: SecurityScopes
+) -> Principal:
     """Any caller with a valid token; the route checks whose object it touches."""
+    permitted(principal, security_scopes)
     return principal
 
 
@@ -241,3 +277,20 @@ Writer = Annotated[Principal, Depends(writer)]
 OwnAccount = Annotated[Principal, Depends(own_account)]
 SignedIn = Annotated[Principal, Depends(signed_in)]
 System = Annotated[QuorumSystem, Depends(system_of)]
+
+
+def reading(*permissions: str) -> Any:
+    """`Annotated[Principal, reading("users:read")]`: a reader, and the OAuth permissions
+    an application's token needs on this route."""
+    return Security(reader, scopes=list(permissions))
+
+
+def writing(*permissions: str) -> Any:
+    """`Annotated[Principal, writing("users:write")]`: a writer, and the OAuth permissions."""
+    return Security(writer, scopes=list(permissions))
+
+
+def signed_in_with(*permissions: str) -> Any:
+    """Any signed-in caller (the route checks whose object it touches), and the OAuth
+    permissions an application's token needs here."""
+    return Security(signed_in, scopes=list(permissions))

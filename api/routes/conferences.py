@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from adapters.system import QuorumSystem
-from api.auth import Reader, System, Writer, client_ip
+from api.auth import Principal, System, client_ip, reading, writing
 from api.routes.settings import _expected_version
 from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
@@ -40,7 +40,7 @@ def _shown(system: QuorumSystem, cid: str, response: Response | None = None) -> 
 
 @router.get("")
 def list_conferences(
-    _: Reader,
+    _: Annotated[Principal, reading("conferences:read")],
     system: System,
     topic: str | None = None,
     owner: str | None = None,
@@ -72,14 +72,23 @@ def list_conferences(
 
 
 @router.post("", status_code=201)
-def create_conference(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+def create_conference(
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences:write")],
+    system: System,
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         conference = system.conferences.create(body)
     return _shown(system, conference.cid)
 
 
 @router.get("/{cid}")
-def get_conference(cid: str, response: Response, _: Reader, system: System) -> dict[str, Any]:
+def get_conference(
+    cid: str,
+    response: Response,
+    _: Annotated[Principal, reading("conferences:read")],
+    system: System,
+) -> dict[str, Any]:
     return _shown(system, cid, response)
 
 
@@ -88,7 +97,7 @@ def edit_conference(
     cid: str,
     body: dict[str, Any],
     response: Response,
-    principal: Writer,
+    principal: Annotated[Principal, writing("conferences:write")],
     system: System,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
@@ -101,20 +110,26 @@ def edit_conference(
 
 
 @router.delete("/{cid}", status_code=204)
-def delete_conference(cid: str, principal: Writer, system: System) -> None:
+def delete_conference(
+    cid: str, principal: Annotated[Principal, writing("conferences:write")], system: System
+) -> None:
     with acting_as(principal.actor):
         system.conferences.delete(cid)
 
 
 @router.post("/{cid}/run")
-def run_conference(cid: str, principal: Writer, system: System) -> dict[str, Any]:
+def run_conference(
+    cid: str, principal: Annotated[Principal, writing("conferences:write")], system: System
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         session_id = system.conferences.run(cid, "admin")
     return {**_shown(system, cid), "session_id": session_id}
 
 
 @router.post("/{cid}/stop")
-def stop_conference(cid: str, principal: Writer, system: System) -> dict[str, Any]:
+def stop_conference(
+    cid: str, principal: Annotated[Principal, writing("conferences:write")], system: System
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.conferences.stop(cid, "admin")
     return _shown(system, cid)
@@ -122,7 +137,10 @@ def stop_conference(cid: str, principal: Writer, system: System) -> dict[str, An
 
 @router.put("/{cid}/id")
 def change_conference_id(
-    cid: str, body: dict[str, Any], principal: Writer, system: System
+    cid: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences:write")],
+    system: System,
 ) -> dict[str, Any]:
     """A new CID, before the start or while running (§3.4)."""
     new_cid = body.get("id")
@@ -134,7 +152,12 @@ def change_conference_id(
 
 
 @router.put("/{cid}/pin")
-def change_pin(cid: str, body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+def change_pin(
+    cid: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences:write")],
+    system: System,
+) -> dict[str, Any]:
     """`{"pin": "123456"}`, `{"pin": true}` to generate one, `{"pin": null}` to remove it."""
     if set(body) != {"pin"}:
         raise invalid("pin", 'give {"pin": ...}', reason="required")
@@ -145,7 +168,10 @@ def change_pin(cid: str, body: dict[str, Any], principal: Writer, system: System
 
 @router.put("/{cid}/lock")
 def change_lock(
-    cid: str, body: dict[str, Any], principal: Writer, system: System
+    cid: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences:write")],
+    system: System,
 ) -> dict[str, Any]:
     """Only a running conference is locked; it unlocks when its session ends (§14.3.1)."""
     if set(body) != {"locked"} or not isinstance(body["locked"], bool):
@@ -157,7 +183,10 @@ def change_lock(
 
 @router.put("/{cid}/layout")
 def change_layout(
-    cid: str, body: dict[str, Any], principal: Writer, system: System
+    cid: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences:write")],
+    system: System,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.conferences.set_layout(cid, body.get("layout"))
@@ -165,14 +194,19 @@ def change_layout(
 
 
 @router.get("/{cid}/invitations")
-def list_invitations(cid: str, _: Reader, system: System) -> dict[str, Any]:
+def list_invitations(
+    cid: str, _: Annotated[Principal, reading("conferences.invitations:read")], system: System
+) -> dict[str, Any]:
     invitations = _shown(system, cid).get("invitations", [])
     return {"cnt": len(invitations), "list": invitations}
 
 
 @router.post("/{cid}/invitations", status_code=201)
 def add_invitations(
-    cid: str, body: dict[str, Any], principal: Writer, system: System
+    cid: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences.invitations:write")],
+    system: System,
 ) -> dict[str, Any]:
     """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`."""
     entries = body.get("invitations")
@@ -184,7 +218,12 @@ def add_invitations(
 
 
 @router.delete("/{cid}/invitations/{invitation_id}", status_code=204)
-def remove_invitation(cid: str, invitation_id: str, principal: Writer, system: System) -> None:
+def remove_invitation(
+    cid: str,
+    invitation_id: str,
+    principal: Annotated[Principal, writing("conferences.invitations:write")],
+    system: System,
+) -> None:
     with acting_as(principal.actor):
         system.conferences.uninvite(cid, invitation_id)
 
@@ -198,7 +237,9 @@ def register(cid: str, body: dict[str, Any], request: Request, system: System) -
 
 
 @router.get("/{cid}/registrations")
-def list_registrations(cid: str, _: Reader, system: System) -> dict[str, Any]:
+def list_registrations(
+    cid: str, _: Annotated[Principal, reading("conferences:read")], system: System
+) -> dict[str, Any]:
     system.fresh("conferences")
     row = view.get_conference(system.sql_engine, cid)
     if row is None:

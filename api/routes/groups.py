@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from adapters.system import QuorumSystem
-from api.auth import Reader, System, Writer, requires
+from api.auth import Principal, System, reading, writing
 from api.routes.users import user_view
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound, invalid
@@ -36,22 +36,26 @@ def _row(system: QuorumSystem, group_id: str) -> GroupRow:
     return row
 
 
-@router.get("", dependencies=[requires("groups:read")])
-def list_groups(_: Reader, system: System) -> dict[str, Any]:
+@router.get("")
+def list_groups(_: Annotated[Principal, reading("groups:read")], system: System) -> dict[str, Any]:
     system.fresh("directory")
     rows = directory.list_groups(system.sql_engine, system.users.source())
     return {"cnt": len(rows), "groups": [group_view(r) for r in rows]}
 
 
-@router.post("", status_code=201, dependencies=[requires("groups:write")])
-def create_group(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+@router.post("", status_code=201)
+def create_group(
+    body: dict[str, Any], principal: Annotated[Principal, writing("groups:write")], system: System
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         group = system.groups.create(body)
     return group_view(_row(system, group.group_id))
 
 
-@router.post("/import", status_code=201, dependencies=[requires("groups:write")])
-def import_group(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+@router.post("/import", status_code=201)
+def import_group(
+    body: dict[str, Any], principal: Annotated[Principal, writing("groups:write")], system: System
+) -> dict[str, Any]:
     """Import a directory group by its DN (LDAP mode, §13.3.2); its rights and
     address book are then set here, its members come from the directory."""
     if set(body) != {"dn"}:
@@ -61,31 +65,38 @@ def import_group(body: dict[str, Any], principal: Writer, system: System) -> dic
     return group_view(_row(system, group.group_id))
 
 
-@router.get("/{group_id}", dependencies=[requires("groups:read")])
-def get_group(group_id: str, _: Reader, system: System) -> dict[str, Any]:
+@router.get("/{group_id}")
+def get_group(
+    group_id: str, _: Annotated[Principal, reading("groups:read")], system: System
+) -> dict[str, Any]:
     return group_view(_row(system, group_id))
 
 
-@router.patch("/{group_id}", dependencies=[requires("groups:write")])
+@router.patch("/{group_id}")
 def edit_group(
-    group_id: str, body: dict[str, Any], principal: Writer, system: System
+    group_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("groups:write")],
+    system: System,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.groups.edit(group_id, body)
     return group_view(_row(system, group_id))
 
 
-@router.delete("/{group_id}", status_code=204, dependencies=[requires("groups:write")])
-def delete_group(group_id: str, principal: Writer, system: System) -> None:
+@router.delete("/{group_id}", status_code=204)
+def delete_group(
+    group_id: str, principal: Annotated[Principal, writing("groups:write")], system: System
+) -> None:
     """The group goes; its members' accounts stay (§13.3.4)."""
     with acting_as(principal.actor):
         system.groups.delete(group_id)
 
 
-@router.get("/{group_id}/users", dependencies=[requires("groups:read")])
+@router.get("/{group_id}/users")
 def group_members(
     group_id: str,
-    _: Reader,
+    _: Annotated[Principal, reading("groups:read")],
     system: System,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
@@ -97,9 +108,12 @@ def group_members(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("/{group_id}/users", status_code=201, dependencies=[requires("groups:write")])
+@router.post("/{group_id}/users", status_code=201)
 def add_member(
-    group_id: str, body: dict[str, Any], principal: Writer, system: System
+    group_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("groups:write")],
+    system: System,
 ) -> dict[str, Any]:
     if set(body) != {"user_id"} or not isinstance(body["user_id"], str):
         raise invalid("user_id", 'give {"user_id": ...}', reason="required")
@@ -113,22 +127,30 @@ def add_member(
     return user_view(system, row)
 
 
-@router.delete(
-    "/{group_id}/users/{user_id}", status_code=204, dependencies=[requires("groups:write")]
-)
-def remove_member(group_id: str, user_id: str, principal: Writer, system: System) -> None:
+@router.delete("/{group_id}/users/{user_id}", status_code=204)
+def remove_member(
+    group_id: str,
+    user_id: str,
+    principal: Annotated[Principal, writing("groups:write")],
+    system: System,
+) -> None:
     with acting_as(principal.actor):
         system.users.remove_from_group(user_id, group_id)
 
 
-@router.get("/{group_id}/addressbook", dependencies=[requires("groups:read")])
-def get_group_address_book(group_id: str, _: Reader, system: System) -> dict[str, Any]:
+@router.get("/{group_id}/addressbook")
+def get_group_address_book(
+    group_id: str, _: Annotated[Principal, reading("groups:read")], system: System
+) -> dict[str, Any]:
     return dict(_row(system, group_id).address_book)
 
 
-@router.patch("/{group_id}/addressbook", dependencies=[requires("groups:write")])
+@router.patch("/{group_id}/addressbook")
 def change_group_address_book(
-    group_id: str, body: dict[str, Any], principal: Writer, system: System
+    group_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("groups:write")],
+    system: System,
 ) -> dict[str, Any]:
     """Who the members see (all users, chosen groups, no one) and manual entries
     (§13.3.5); a PATCH replaces only the keys it gives."""
@@ -138,14 +160,19 @@ def change_group_address_book(
     return dict(_row(system, group_id).address_book)
 
 
-@router.get("/{group_id}/app-settings", dependencies=[requires("groups:read")])
-def get_group_app_settings(group_id: str, _: Reader, system: System) -> dict[str, Any]:
+@router.get("/{group_id}/app-settings")
+def get_group_app_settings(
+    group_id: str, _: Annotated[Principal, reading("groups:read")], system: System
+) -> dict[str, Any]:
     return dict(_row(system, group_id).app_settings)
 
 
-@router.patch("/{group_id}/app-settings", dependencies=[requires("groups:write")])
+@router.patch("/{group_id}/app-settings")
 def change_group_app_settings(
-    group_id: str, body: dict[str, Any], principal: Writer, system: System
+    group_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("groups:write")],
+    system: System,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.groups.change_app_settings(group_id, body)

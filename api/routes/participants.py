@@ -4,11 +4,11 @@ and has not joined; admit, remove, moderators, podium, microphones and cameras."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from api.auth import Principal, Reader, System, Writer
+from api.auth import Principal, System, reading, writing
 from domain.sessions.service import Caller
 from domain.shared.actor import acting_as
 from domain.shared.errors import invalid
@@ -22,7 +22,11 @@ def _admin(principal: Principal) -> Caller:
 
 
 @router.get("/{cid}/participants")
-def list_participants(cid: str, principal: Reader, system: System) -> dict[str, Any]:
+def list_participants(
+    cid: str,
+    principal: Annotated[Principal, reading("conferences.participants:read")],
+    system: System,
+) -> dict[str, Any]:
     """Joined and waiting participants, and the invitees who have not joined."""
     participants = system.sessions.participants(cid, _admin(principal))
     not_joined = system.sessions.not_joined(cid)
@@ -35,7 +39,10 @@ def list_participants(cid: str, principal: Reader, system: System) -> dict[str, 
 
 @router.post("/{cid}/participants")
 def add_participants(
-    cid: str, body: dict[str, Any], principal: Writer, system: System
+    cid: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences.participants:write")],
+    system: System,
 ) -> dict[str, Any]:
     """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
     with acting_as(principal.actor):
@@ -44,7 +51,11 @@ def add_participants(
 
 
 @router.post("/{cid}/invite")
-def call_again(cid: str, principal: Writer, system: System) -> dict[str, Any]:
+def call_again(
+    cid: str,
+    principal: Annotated[Principal, writing("conferences.participants:write")],
+    system: System,
+) -> dict[str, Any]:
     """ "Call again": every invitee not connected is called (§14.3.2)."""
     with acting_as(principal.actor):
         called = system.sessions.call_again(cid, _admin(principal))
@@ -53,7 +64,11 @@ def call_again(cid: str, principal: Writer, system: System) -> dict[str, Any]:
 
 @router.patch("/{cid}/participants/{participant_id}")
 def change_participant(
-    cid: str, participant_id: str, body: dict[str, Any], principal: Writer, system: System
+    cid: str,
+    participant_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("conferences.participants:write")],
+    system: System,
 ) -> dict[str, Any]:
     """Any of `admitted: true`, `moderator`, `podium`, `microphone`, `camera`."""
     unknown = sorted(set(body) - set(CHANGES))
@@ -83,6 +98,11 @@ def change_participant(
 
 
 @router.delete("/{cid}/participants/{participant_id}", status_code=204)
-def remove_participant(cid: str, participant_id: str, principal: Writer, system: System) -> None:
+def remove_participant(
+    cid: str,
+    participant_id: str,
+    principal: Annotated[Principal, writing("conferences.participants:write")],
+    system: System,
+) -> None:
     with acting_as(principal.actor):
         system.sessions.remove(cid, participant_id, _admin(principal))

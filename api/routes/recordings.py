@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from adapters.system import QuorumSystem
-from api.auth import Reader, SignedIn, System, Writer, may_read_user
+from api.auth import Principal, Reader, System, Writer, may_read_user, signed_in_with
 from api.csv_export import exporting
 from api.downloads import attachment, spooled
 from api.errors import error_response
@@ -107,7 +107,7 @@ def delete(recording_id: str, principal: Writer, system: System) -> None:
 def owner_recordings(
     user_id: str,
     request: Request,
-    principal: SignedIn,
+    principal: Annotated[Principal, signed_in_with("conferences.records:read")],
     system: System,
     response: Response,
     params: RecordingQuery,
@@ -130,7 +130,10 @@ def owner_recordings(
 
 @router.get("/users/{user_id}/recordings/{recording_id}/download", response_model=None)
 def owner_download(
-    user_id: str, recording_id: str, principal: SignedIn, system: System
+    user_id: str,
+    recording_id: str,
+    principal: Annotated[Principal, signed_in_with("conferences.records:read")],
+    system: System,
 ) -> Response:
     """The owner's download, from their own token, unless the settings forbid it."""
     if principal.role != "user" or principal.name != user_id.lower():

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from adapters.system import QuorumSystem
-from api.auth import Principal, Reader, System, Writer
+from api.auth import Principal, Reader, System, Writer, reading
 from api.csv_export import ViewerFormat, csv_response, exporting, viewer_format
 from domain.operations.report_deletion import CALL_HISTORY as CALLS_LOG
 from domain.operations.report_deletion import CHAT as CHAT_LOG
@@ -535,7 +535,7 @@ CallQuery = Annotated[CallParams, Depends()]
 @router.get("/calls", response_model=None)
 @router.get("/calls/export", response_model=None)
 def calls_report(
-    principal: Reader,
+    principal: Annotated[Principal, reading("logs.calls:read")],
     system: System,
     response: Response,
     params: CallQuery,
@@ -577,7 +577,10 @@ def delete_calls(
 
 @router.get("/calls/{session_id}", response_model=None)
 def call_detail(
-    session_id: str, principal: Reader, system: System, response: Response
+    session_id: str,
+    principal: Annotated[Principal, reading("logs.calls:read")],
+    system: System,
+    response: Response,
 ) -> dict[str, Any]:
     found = answer(
         CALLS,
@@ -652,7 +655,7 @@ ParticipantQuery = Annotated[ParticipantParams, Depends()]
 @router.get("/calls/{session_id}/participants/export", response_model=None)
 def session_participants(
     session_id: str,
-    principal: Reader,
+    principal: Annotated[Principal, reading("logs.calls.participants:read")],
     system: System,
     response: Response,
     params: ParticipantQuery,
@@ -711,7 +714,7 @@ InviteQuery = Annotated[InviteParams, Depends()]
 @router.get("/calls/{session_id}/invites/export", response_model=None)
 def session_invites(
     session_id: str,
-    principal: Reader,
+    principal: Annotated[Principal, reading("logs.calls.invites:read")],
     system: System,
     response: Response,
     params: InviteQuery,
@@ -751,7 +754,7 @@ SESSION_FILES = Report(
 @router.get("/calls/{session_id}/files/export", response_model=None)
 def session_files(
     session_id: str,
-    principal: Reader,
+    principal: Annotated[Principal, reading("logs.calls:read")],
     system: System,
     response: Response,
     order: OrderBy,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
 from adapters.system import QuorumSystem
-from api.auth import Reader, System, Writer
+from api.auth import Principal, System, reading, writing
 from api.routes.conferences import _shown
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
@@ -25,7 +25,9 @@ def _template(system: QuorumSystem, template_id: str) -> dict[str, Any]:
 
 
 @router.get("")
-def list_templates(_: Reader, system: System) -> dict[str, Any]:
+def list_templates(
+    _: Annotated[Principal, reading("templates.conferences:read")], system: System
+) -> dict[str, Any]:
     system.fresh("conferences")
     rows = view.list_templates(system.sql_engine)
     templates = [
@@ -36,20 +38,29 @@ def list_templates(_: Reader, system: System) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-def create_template(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+def create_template(
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("templates.conferences:write")],
+    system: System,
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         template = system.templates.create(body)
     return _template(system, str(template.id))
 
 
 @router.get("/{template_id}")
-def get_template(template_id: str, _: Reader, system: System) -> dict[str, Any]:
+def get_template(
+    template_id: str, _: Annotated[Principal, reading("templates.conferences:read")], system: System
+) -> dict[str, Any]:
     return _template(system, template_id)
 
 
 @router.patch("/{template_id}")
 def edit_template(
-    template_id: str, body: dict[str, Any], principal: Writer, system: System
+    template_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("templates.conferences:write")],
+    system: System,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.templates.edit(template_id, body)
@@ -57,14 +68,21 @@ def edit_template(
 
 
 @router.delete("/{template_id}", status_code=204)
-def delete_template(template_id: str, principal: Writer, system: System) -> None:
+def delete_template(
+    template_id: str,
+    principal: Annotated[Principal, writing("templates.conferences:write")],
+    system: System,
+) -> None:
     with acting_as(principal.actor):
         system.templates.delete(template_id)
 
 
 @router.post("/{template_id}/conferences", status_code=201)
 def conference_from_template(
-    template_id: str, body: dict[str, Any], principal: Writer, system: System
+    template_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("templates.conferences:read", "conferences:write")],
+    system: System,
 ) -> dict[str, Any]:
     """A new conference from the template; the body may override any parameter."""
     with acting_as(principal.actor):

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from adapters.system import QuorumSystem
 from api.auth import (
-    Reader,
-    SignedIn,
+    Principal,
     System,
-    Writer,
     may_change_user,
     may_read_user,
-    requires,
+    reading,
+    signed_in_with,
+    writing,
 )
 from api.csv_export import ViewerFormat, csv_response
 from api.routes.reports import CALLS, Order, Paging, answer
@@ -92,9 +92,9 @@ def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("", dependencies=[requires("users:read")])
+@router.get("")
 def list_users(
-    _: Reader,
+    _: Annotated[Principal, reading("users:read")],
     system: System,
     login_name: str | None = None,
     display_name: str | None = None,
@@ -131,15 +131,17 @@ def list_users(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("", status_code=201, dependencies=[requires("users:write")])
-def create_user(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
+@router.post("", status_code=201)
+def create_user(
+    body: dict[str, Any], principal: Annotated[Principal, writing("users:write")], system: System
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         user = system.users.create(body)
     return _detail(system, user.user_id)
 
 
-@router.get("/export", response_model=None, dependencies=[requires("users:read")])
-def export_users(_: Reader, system: System) -> Response:
+@router.get("/export", response_model=None)
+def export_users(_: Annotated[Principal, reading("users:read")], system: System) -> Response:
     system.fresh("directory")
     __, rows = directory.list_users(system.sql_engine, system.users.source(), {}, None, 1, 10**9)
     lines = []
@@ -150,15 +152,20 @@ def export_users(_: Reader, system: System) -> Response:
     return csv_response("users.csv", EXPORT_COLUMNS, lines, USERS_CSV)
 
 
-@router.get("/{user_id}", dependencies=[requires("users:read")])
-def get_user(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
+@router.get("/{user_id}")
+def get_user(
+    user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
+) -> dict[str, Any]:
     may_read_user(principal, user_id)
     return _detail(system, user_id)
 
 
-@router.patch("/{user_id}", dependencies=[requires("users:write")])
+@router.patch("/{user_id}")
 def edit_user(
-    user_id: str, body: dict[str, Any], principal: SignedIn, system: System
+    user_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, signed_in_with("users:write")],
+    system: System,
 ) -> dict[str, Any]:
     may_change_user(principal, user_id)
     with acting_as(principal.actor):
@@ -166,15 +173,20 @@ def edit_user(
     return _detail(system, user.user_id)
 
 
-@router.delete("/{user_id}", status_code=204, dependencies=[requires("users:write")])
-def delete_user(user_id: str, principal: Writer, system: System) -> None:
+@router.delete("/{user_id}", status_code=204)
+def delete_user(
+    user_id: str, principal: Annotated[Principal, writing("users:write")], system: System
+) -> None:
     with acting_as(principal.actor):
         system.users.delete(user_id)
 
 
-@router.post("/{user_id}/disconnect", dependencies=[requires("users:write")])
+@router.post("/{user_id}/disconnect")
 def disconnect_user(
-    user_id: str, request: Request, principal: Writer, system: System
+    user_id: str,
+    request: Request,
+    principal: Annotated[Principal, writing("users:write")],
+    system: System,
 ) -> dict[str, Any]:
     """Ends every session of the user and closes their client applications' sockets on
     every gateway (§13.2 item 2)."""
@@ -184,23 +196,30 @@ def disconnect_user(
     return {"ended_sessions": len(ended)}
 
 
-@router.post("/{user_id}/unlock", dependencies=[requires("users:write")])
-def unlock_user(user_id: str, principal: Writer, system: System) -> dict[str, Any]:
+@router.post("/{user_id}/unlock")
+def unlock_user(
+    user_id: str, principal: Annotated[Principal, writing("users:write")], system: System
+) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.users.unlock(user_id)
     return _detail(system, user_id)
 
 
-@router.get("/{user_id}/app-settings", dependencies=[requires("users:read")])
-def get_app_settings(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
+@router.get("/{user_id}/app-settings")
+def get_app_settings(
+    user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
+) -> dict[str, Any]:
     may_read_user(principal, user_id)
     detail: dict[str, Any] = _detail(system, user_id)["app_settings"]
     return detail
 
 
-@router.patch("/{user_id}/app-settings", dependencies=[requires("users:write")])
+@router.patch("/{user_id}/app-settings")
 def change_app_settings(
-    user_id: str, body: dict[str, Any], principal: Writer, system: System
+    user_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, writing("users:write")],
+    system: System,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
         system.users.change_app_settings(user_id, body)
@@ -208,17 +227,22 @@ def change_app_settings(
     return detail
 
 
-@router.get("/{user_id}/addressbook", dependencies=[requires("users:read")])
-def get_address_book(user_id: str, principal: SignedIn, system: System) -> dict[str, Any]:
+@router.get("/{user_id}/addressbook")
+def get_address_book(
+    user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
+) -> dict[str, Any]:
     may_read_user(principal, user_id)
     row = _row(system, user_id)
     entries = directory.address_book(system.sql_engine, row.user_id, row.source)
     return {"cnt": len(entries), "list": entries}
 
 
-@router.post("/{user_id}/addressbook", status_code=201, dependencies=[requires("users:write")])
+@router.post("/{user_id}/addressbook", status_code=201)
 def add_contact(
-    user_id: str, body: dict[str, Any], principal: SignedIn, system: System
+    user_id: str,
+    body: dict[str, Any],
+    principal: Annotated[Principal, signed_in_with("users:write")],
+    system: System,
 ) -> dict[str, Any]:
     may_change_user(principal, user_id)
     if principal.role == "user" and not _may_edit_book(system, principal.name):
@@ -227,10 +251,13 @@ def add_contact(
         return system.users.add_contact(user_id, body)
 
 
-@router.delete(
-    "/{user_id}/addressbook/{entry_id}", status_code=204, dependencies=[requires("users:write")]
-)
-def remove_contact(user_id: str, entry_id: str, principal: SignedIn, system: System) -> None:
+@router.delete("/{user_id}/addressbook/{entry_id}", status_code=204)
+def remove_contact(
+    user_id: str,
+    entry_id: str,
+    principal: Annotated[Principal, signed_in_with("users:write")],
+    system: System,
+) -> None:
     may_change_user(principal, user_id)
     with acting_as(principal.actor):
         system.users.remove_contact(user_id, entry_id)
@@ -241,10 +268,10 @@ def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
     return system.groups.rights_of(user.group_ids)["addressbook_edit"]
 
 
-@router.get("/{user_id}/calls", dependencies=[requires("logs.calls:read")])
+@router.get("/{user_id}/calls")
 def user_calls(
     user_id: str,
-    principal: SignedIn,
+    principal: Annotated[Principal, signed_in_with("logs.calls:read")],
     system: System,
     response: Response,
     page: Annotated[int, Query(ge=1)] = 1,
