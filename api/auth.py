@@ -18,6 +18,7 @@ from fastapi.security import OAuth2, SecurityScopes
 
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken, TokenClaims
+from api.app_audit import note_caller
 from domain.oauth.permissions import PERMISSIONS
 from domain.settings.model import ServerSettings
 from domain.shared.actor import Actor
@@ -132,6 +133,7 @@ accepts `?access_token=`)."""
 def authenticated(
     request: Request, _documented: Annotated[str | None, Depends(OAUTH2)]
 ) -> Principal:
+    note_caller(request, None)
     system = system_of(request)
     settings = system.settings.get()
     ip = client_ip(request)
@@ -192,7 +194,7 @@ def _application(
     else:
         user = system.sign_in.authenticate(claims.subject, claims.session_id)
         name, role, session_id = user.user_id, "user", claims.session_id
-    return Principal(
+    principal = Principal(
         name,
         role,
         "oauth_app",
@@ -205,6 +207,8 @@ def _application(
         scope="server" if role == "admin" else "user",
         permissions=app.granted(list(claims.permissions or ())),
     )
+    note_caller(request, principal)  # its calls go to the Events report (api/app_audit.py)
+    return principal
 
 
 def permitted(principal: Principal, security_scopes: SecurityScopes) -> None:
@@ -260,6 +264,17 @@ def signed_in(
     return principal
 
 
+def user_or_writer(
+    principal: Annotated[Principal, Depends(authenticated)], security_scopes: SecurityScopes
+) -> Principal:
+    """Changes by a full administrator, or by a user to their own objects (the route
+    checks whose, api/visibility.py); security admins are read-only."""
+    if principal.role == "security":
+        raise Forbidden("security administrators have read-only access")
+    permitted(principal, security_scopes)
+    return principal
+
+
 def may_read_user(principal: Principal, user_id: str) -> None:
     if not principal.is_admin and principal.name != user_id.lower():
         raise Forbidden("a user may only read their own account")
@@ -294,3 +309,9 @@ def signed_in_with(*permissions: str) -> Any:
     """Any signed-in caller (the route checks whose object it touches), and the OAuth
     permissions an application's token needs here."""
     return Security(signed_in, scopes=list(permissions))
+
+
+def writing_own(*permissions: str) -> Any:
+    """A full administrator, or a user changing their own objects (the route checks
+    which), and the OAuth permissions an application's token needs here."""
+    return Security(user_or_writer, scopes=list(permissions))

@@ -12,6 +12,7 @@ from domain.conferencing.conference import Conference
 from domain.identity.group import Group
 from domain.identity.user import User
 from domain.licensing.pool import LicencePool
+from domain.oauth.application import OAuthApplication
 from domain.operations.report_deletion import CONFIG_CHANGES, ReportDeletion, filters_from
 from domain.settings.model import ServerSettings
 from projections.duck import DuckDBProjection
@@ -20,6 +21,9 @@ from projections.report_deletions import Condition, count, matching
 from projections.report_query import ReportQuery, run_report
 
 SORTABLE = ("date", "action", "object_type", "object_id", "username")
+OAUTH_APPLICATION = "oauth_application"
+SECRET_MASK = "********"
+"""Like a password change: the report says the secret changed, never what it is."""
 KEY_SECTIONS = {
     "api_secret": "security",
     "user_auth_key": "main",
@@ -195,6 +199,48 @@ class ConfigChangesReport(DuckDBProjection):
     def conference_deleted(self, seq: int, event: Any) -> None:
         change = {"parameter": "id", "previous": event.cid, "new": None}
         self._row(seq, event, "delete", "conference", event.cid, [change])
+
+    # -- OAuth applications (§15.3, §15.4): never the secret, only that it changed -------
+
+    @on(OAuthApplication.Created)
+    def oauth_application_created(self, seq: int, event: Any) -> None:
+        client_id = event.originator_id.hex
+        values = {
+            "id": client_id,
+            "name": event.name,
+            "redirect_uri": event.redirect_uri,
+            "permissions": event.permissions,
+            "secret": SECRET_MASK,
+        }
+        changes = [{"parameter": k, "previous": None, "new": v} for k, v in values.items()]
+        self._row(seq, event, "create", OAUTH_APPLICATION, client_id, changes)
+
+    @on(OAuthApplication.Edited, OAuthApplication.SecretRegenerated, OAuthApplication.Deleted)
+    def oauth_application_changed(self, seq: int, event: Any) -> None:
+        client_id = event.originator_id.hex
+        identity = {"parameter": "id", "previous": client_id, "new": client_id}
+        if isinstance(event, OAuthApplication.Deleted):
+            change = {"parameter": "id", "previous": client_id, "new": None}
+            self._row(seq, event, "delete", OAUTH_APPLICATION, client_id, [change])
+        elif isinstance(event, OAuthApplication.SecretRegenerated):
+            secret = {"parameter": "secret", "previous": SECRET_MASK, "new": SECRET_MASK}
+            self._row(seq, event, "edit", OAUTH_APPLICATION, client_id, [identity, secret])
+        else:
+            changes = [identity, *event.changes]
+            self._row(seq, event, "edit", OAUTH_APPLICATION, client_id, changes)
+
+    @on(OAuthApplication.TokenRevoked)
+    def oauth_tokens_revoked(self, seq: int, event: Any) -> None:
+        """An administrator's or the application's revocation (`reason` 'revoked'); a
+        reused code's tokens are a refusal in the Events report, not a change here."""
+        if event.reason != "revoked":
+            return
+        client_id = event.originator_id.hex
+        changes = [
+            {"parameter": "application", "previous": client_id, "new": client_id},
+            {"parameter": "tokens", "previous": list(event.token_ids), "new": None},
+        ]
+        self._row(seq, event, "delete", "oauth_token", event.token_ids[0], changes)
 
     @on(ReportDeletion.Created)
     def rows_deleted(self, seq: int, event: Any) -> None:

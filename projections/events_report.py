@@ -15,6 +15,7 @@ from domain.identity.user import User
 from domain.identity.zones import SSO_METHODS
 from domain.licensing.pool import LicencePool
 from domain.oauth.application import ClientRequests, OAuthApplication
+from domain.oauth.calls import ApplicationCall, is_read
 from domain.operations.events_purge import EventsPurge
 from domain.operations.report_deletion import (
     CALL_HISTORY,
@@ -53,10 +54,13 @@ SEVERITY = {
     "purge_events": "High",
     "oauth_token": "Low",
     "oauth_token_revoked": "Medium",
+    "api_call": "Low",
 }
 """FEATURES Z-14: the guide gives only samples (login Low, start Medium, stop and
 restart High); the rest is our mapping, and every delete_* event is High. `purge_events`
-(a legal erase from the raw stream, `quorum audit purge`) is ours, not the guide's."""
+(a legal erase from the raw stream, `quorum audit purge`) is ours, not the guide's, and so
+are `oauth_token*` and `api_call` (an OAuth application's request: Low when it reads,
+Medium when it changes something, `_Row.severity`)."""
 
 SORTABLE = ("date", "event", "source", "severity", "object_name", "ip")
 
@@ -92,6 +96,8 @@ class _Row:
     source: str
     object_name: str
     details: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None
+    """When it depends on more than the event type."""
 
 
 class EventsReport(DuckDBProjection):
@@ -126,7 +132,7 @@ class EventsReport(DuckDBProjection):
                 event.timestamp,
                 row.event,
                 row.source,
-                severity_of(row.event),
+                row.severity or severity_of(row.event),
                 row.object_name,
                 actor.get("ip"),
                 json.dumps(details, default=str),
@@ -567,6 +573,26 @@ class EventsReport(DuckDBProjection):
             "reason": event.reason,
         }
         self._add(seq, event, _Row("oauth_token", "user", application or client_id, details))
+
+    @on(ApplicationCall.Created)
+    def api_call(self, seq: int, event: Any) -> None:
+        """An application's request (api/app_audit.py): what, how it ended, how long."""
+        application = self.recall(f"oauth:{event.app_id}") or event.actor.get("app_name")
+        user = event.subject if event.scope == "user" else None
+        details = {
+            "result": 0 if event.status < 400 else 1,
+            "status": event.status,
+            "application": application,
+            "app_id": event.app_id,
+            "action": event.action,
+            "scope": event.scope,
+            "exec_time_ms": event.exec_time_ms,
+            "user_id": user,
+            "display_name": self._display_name(user) if user else None,
+        }
+        severity = "Low" if is_read(event.action) else "Medium"
+        name = user or application or event.app_id
+        self._add(seq, event, _Row("api_call", _source(event), name, details, severity))
 
     # -- names of aggregates, kept beside the report ----------------------------------
 

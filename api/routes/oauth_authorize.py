@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from adapters.system import QuorumSystem
+from api import authorize_form as csrf
 from api.auth import System, client_ip, user_agent_of
 from domain.identity.sign_in import AccountLocked
 from domain.oauth import permissions as perms
 from domain.oauth.application import OAuthApplication
 from domain.shared.actor import Actor, acting_as
+from domain.shared.clock import now
 from domain.shared.errors import Forbidden, InvalidInput, Unauthorized
 
 router = APIRouter(prefix="/oauth2", tags=["oauth2"])
@@ -45,7 +47,7 @@ PAGE = """<!doctype html>
 
 def _problem_page(message: str, status: int = 400) -> HTMLResponse:
     body = f"<!doctype html><title>Authorization refused</title><p>{escape(message)}</p>"
-    return HTMLResponse(body, status)
+    return HTMLResponse(body, status, headers=csrf.HEADERS)
 
 
 def _back_to(redirect_uri: str, **params: str | None) -> RedirectResponse:
@@ -65,11 +67,14 @@ def _checked(system: QuorumSystem, params: dict[str, Any]) -> OAuthApplication |
     return app
 
 
-def _page(app: OAuthApplication, params: dict[str, Any], scope: list[str], error: str) -> str:
+def _page(
+    app: OAuthApplication, params: dict[str, Any], scope: list[str], error: str, token: str
+) -> str:
     hidden = "\n".join(
         f'<input type="hidden" name="{name}" value="{escape(str(params.get(name) or ""))}">'
         for name in FIELDS
     )
+    hidden += f'\n<input type="hidden" name="{csrf.FIELD}" value="{escape(token)}">'
     items = "".join(f"<li>{escape(p)}</li>" for p in scope) or "<li>none</li>"
     return PAGE.format(
         app=escape(app.name),
@@ -95,6 +100,38 @@ def _prepare(
     return app, scope
 
 
+def _form(
+    request: Request,
+    system: QuorumSystem,
+    app: OAuthApplication,
+    params: dict[str, Any],
+    scope: list[str],
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    """The page, with a form token bound to this browser's nonce cookie (kept if the
+    browser has one, so two open tabs both work)."""
+    nonce = csrf.nonce_of(request.cookies.get(csrf.COOKIE)) or csrf.new_nonce()
+    token = csrf.issue(csrf.form_key(system.keystore), nonce, params, now())
+    page = HTMLResponse(_page(app, params, scope, error, token), status, headers=csrf.HEADERS)
+    page.set_cookie(
+        csrf.COOKIE,
+        nonce,
+        max_age=int(csrf.VALIDITY.total_seconds()),
+        path=request.url.path,
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return page
+
+
+def _from_our_form(request: Request, system: QuorumSystem, params: dict[str, Any]) -> bool:
+    nonce = csrf.nonce_of(request.cookies.get(csrf.COOKIE))
+    key = csrf.form_key(system.keystore)
+    return csrf.valid(key, nonce, params.get(csrf.FIELD), params, now())
+
+
 @router.get("/authorize", response_class=HTMLResponse)
 def authorize_page(request: Request, system: System) -> Response:
     params = dict(request.query_params)
@@ -102,7 +139,7 @@ def authorize_page(request: Request, system: System) -> Response:
     if isinstance(prepared, Response):
         return prepared
     app, scope = prepared
-    return HTMLResponse(_page(app, params, scope, ""))
+    return _form(request, system, app, params, scope)
 
 
 @router.post("/authorize", response_class=HTMLResponse)
@@ -118,17 +155,20 @@ def _authorize(request: Request, system: QuorumSystem, params: dict[str, Any]) -
         return prepared
     app, scope = prepared
     state = params.get("state")
+    if not _from_our_form(request, system, params):  # CSRF: no sign-in, no code
+        expired = "This form has expired or did not come from this server; sign in again."
+        return _form(request, system, app, params, scope, expired, 403)
     if params.get("decision") == "deny":
         return _back_to(app.redirect_uri, error="access_denied", state=state)
     login, password = params.get("username") or "", params.get("password") or ""
     if not login or not password:
-        return HTMLResponse(_page(app, params, scope, "Enter your login and password."), 400)
+        return _form(request, system, app, params, scope, "Enter your login and password.", 400)
     ip = client_ip(request)
     with acting_as(Actor("user", login[:256], ip, app.name, user_agent_of(request))):
         try:
             session = system.sign_in.sign_in(login, password, ip)
         except (Unauthorized, Forbidden, AccountLocked) as refused:
-            return HTMLResponse(_page(app, params, scope, refused.message), 401)
+            return _form(request, system, app, params, scope, refused.message, 401)
         code = system.oauth.issue_code(
             app.client_id, session.user_id, session.session_id, app.redirect_uri, scope
         )

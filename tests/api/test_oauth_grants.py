@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -77,6 +78,7 @@ def test_authorization_code_page_redirect_state_and_single_use(api: RunningApi) 
     with api.client() as c:
         page = c.get("/oauth2/authorize", params=query)
         assert page.status_code == 200 and "<form" in page.text and "CRM" in page.text
+        query |= form_token(page.text)  # the form's anti-CSRF token (its cookie is in `c`)
         assert (
             c.get("/oauth2/authorize", params={**query, "redirect_uri": CALLBACK + "x"}).status_code
             == 400
@@ -104,8 +106,15 @@ def test_authorization_code_page_redirect_state_and_single_use(api: RunningApi) 
     with api.client(tokens["access_token"]) as c:
         assert c.get("/users/jane").status_code == 401  # revoked with the reused code
     with api.client() as c:
-        denied = c.post("/oauth2/authorize", data={**query, "decision": "deny"})
+        token = form_token(c.get("/oauth2/authorize", params=query).text)
+        denied = c.post("/oauth2/authorize", data={**query, **token, "decision": "deny"})
     assert parse_qs(urlsplit(denied.headers["location"]).query)["error"] == ["access_denied"]
+
+
+def form_token(page: str) -> dict[str, str]:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the authorize form has no csrf_token"
+    return {"csrf_token": found.group(1)}
 
 
 def _alg_none(claims: dict[str, Any]) -> str:
