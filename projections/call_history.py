@@ -127,6 +127,8 @@ class CallFilters:
     participant: str | None = None
     """The owner, the callee, or anyone who joined the session."""
     session_id: str | None = None
+    visible_to: str | None = None
+    """A user's own rows (as `participant`), whatever else is asked (guide §15.1)."""
 
 
 @dataclass(frozen=True)
@@ -430,12 +432,13 @@ def _where(q: ReportQuery, filters: CallFilters) -> None:
     q.equals("owner", filters.owner)
     q.equals("cid", filters.cid)
     q.equals("session_id", filters.session_id)
-    if filters.participant:
-        q.conditions.append(
-            "(owner = ? OR callee = ? OR session_id IN "
-            "(SELECT session_id FROM call_participants WHERE user_id = ?))"
-        )
-        q.params.extend([filters.participant] * 3)
+    for who in (filters.participant, filters.visible_to):
+        if who:
+            q.conditions.append(
+                "(owner = ? OR callee = ? OR session_id IN "
+                "(SELECT session_id FROM call_participants WHERE user_id = ?))"
+            )
+            q.params.extend([who] * 3)
 
 
 def deletable_sessions(database: Any, filters: CallFilters, through: int) -> list[str]:

@@ -228,11 +228,12 @@ def list_conferences(
         if filters.get(name):
             query = query.where(getattr(ConferenceRow, name) == filters[name])
     with Session(engine) as session:
-        participant = filters.get("participant")
-        if participant:
-            # Invitations live in a JSON column: match them here, then page in SQL.
-            keep = [r.aggregate_id for r in session.exec(query) if _invites(r, participant)]
-            query = query.where(col(ConferenceRow.aggregate_id).in_(keep))
+        # `visible_to`: a user's own list (owner or invited), whatever else is asked.
+        for who in (filters.get("participant"), filters.get("visible_to")):
+            if who:
+                # Invitations live in a JSON column: match them here, then page in SQL.
+                keep = [r.aggregate_id for r in session.exec(query) if is_party(r, who)]
+                query = query.where(col(ConferenceRow.aggregate_id).in_(keep))
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         ongoing_first = case((col(ConferenceRow.state) == RUNNING, 0), else_=1)
         column = col(getattr(ConferenceRow, sort_field))
@@ -241,7 +242,8 @@ def list_conferences(
         return int(total), list(page_rows)
 
 
-def _invites(row: ConferenceRow, participant: str) -> bool:
+def is_party(row: ConferenceRow, participant: str) -> bool:
+    """The owner, or invited."""
     wanted = participant.lower()
     return row.owner.lower() == wanted or any(
         str(i.get("id", "")).lower() == wanted for i in row.parameters.get("invitations", [])

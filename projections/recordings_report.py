@@ -39,6 +39,8 @@ class RecordingFilters:
     conference_id: str | None = None
     owner: str | None = None
     recording_id: str | None = None
+    cid: str | None = None
+    """One conference's recordings: its conference ID exactly, in any case."""
 
 
 class RecordingsReport(DuckDBProjection):
@@ -107,6 +109,7 @@ def query(
         q.contains("conference_id", filters.conference_id)
         q.equals("owner", filters.owner)
         q.equals("recording_id", filters.recording_id)
+        q.equals("lower(conference_id)", filters.cid.lower() if filters.cid else None)
 
     return run_report(database, "recordings", SHOWN, SORTABLE, where, **paging)
 

@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from adapters.system import QuorumSystem
-from api.auth import Principal, System, client_ip, reading, writing
+from api import visibility
+from api.auth import Principal, System, client_ip, reading, signed_in_with, writing_own
 from api.routes.settings import _expected_version
+from api.schemas.common import Listing
+from api.schemas.conferences import Conference, ConferenceList, Registration
 from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import NotFound, invalid
@@ -38,9 +41,9 @@ def _shown(system: QuorumSystem, cid: str, response: Response | None = None) -> 
     }
 
 
-@router.get("")
+@router.get("", response_model=ConferenceList)
 def list_conferences(
-    _: Annotated[Principal, reading("conferences:read")],
+    principal: Annotated[Principal, signed_in_with("conferences:read")],
     system: System,
     topic: str | None = None,
     owner: str | None = None,
@@ -64,6 +67,7 @@ def list_conferences(
         "state": state,
         "access": access,
         "mode": mode,
+        "visible_to": visibility.party(principal),
     }
     total, rows = view.list_conferences(
         system.sql_engine, filters, page, page_size, sort_field, sort_order == 1
@@ -71,39 +75,43 @@ def list_conferences(
     return {"cnt": total, "conferences": [view.details(r) for r in rows]}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Conference)
 def create_conference(
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences:write")],
+    principal: Annotated[Principal, writing_own("conferences:write")],
     system: System,
 ) -> dict[str, Any]:
+    body = visibility.conference_to_create(system, principal, body)
     with acting_as(principal.actor):
         conference = system.conferences.create(body)
     return _shown(system, conference.cid)
 
 
-@router.get("/{cid}")
+@router.get("/{cid}", response_model=Conference)
 def get_conference(
     cid: str,
     response: Response,
-    _: Annotated[Principal, reading("conferences:read")],
+    principal: Annotated[Principal, signed_in_with("conferences:read")],
     system: System,
 ) -> dict[str, Any]:
+    visibility.check_may_see(system, principal, cid)
     return _shown(system, cid, response)
 
 
-@router.patch("/{cid}")
+@router.patch("/{cid}", response_model=Conference)
 def edit_conference(
     cid: str,
     body: dict[str, Any],
     response: Response,
-    principal: Annotated[Principal, writing("conferences:write")],
+    principal: Annotated[Principal, writing_own("conferences:write")],
     system: System,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Refused (409) while running: then only PIN, lock, layout and ID change (§14.3)."""
     # What GET adds for the conference page may come back unchanged in a PATCH.
     body = {k: v for k, v in body.items() if k not in ("url", "effective_join_methods")}
+    visibility.check_may_change(system, principal, cid)
+    visibility.check_owner_field(principal, body)
     with acting_as(principal.actor):
         conference, _ = system.conferences.edit(cid, body, _expected_version(if_match))
     return _shown(system, conference.cid, response)
@@ -111,38 +119,42 @@ def edit_conference(
 
 @router.delete("/{cid}", status_code=204)
 def delete_conference(
-    cid: str, principal: Annotated[Principal, writing("conferences:write")], system: System
+    cid: str, principal: Annotated[Principal, writing_own("conferences:write")], system: System
 ) -> None:
+    visibility.check_may_change(system, principal, cid)
     with acting_as(principal.actor):
         system.conferences.delete(cid)
 
 
-@router.post("/{cid}/run")
+@router.post("/{cid}/run", response_model=Conference)
 def run_conference(
-    cid: str, principal: Annotated[Principal, writing("conferences:write")], system: System
+    cid: str, principal: Annotated[Principal, writing_own("conferences:write")], system: System
 ) -> dict[str, Any]:
+    visibility.check_may_change(system, principal, cid)
     with acting_as(principal.actor):
-        session_id = system.conferences.run(cid, "admin")
+        session_id = system.conferences.run(cid, visibility.start_cause(principal))
     return {**_shown(system, cid), "session_id": session_id}
 
 
-@router.post("/{cid}/stop")
+@router.post("/{cid}/stop", response_model=Conference)
 def stop_conference(
-    cid: str, principal: Annotated[Principal, writing("conferences:write")], system: System
+    cid: str, principal: Annotated[Principal, writing_own("conferences:write")], system: System
 ) -> dict[str, Any]:
+    visibility.check_may_change(system, principal, cid)
     with acting_as(principal.actor):
-        system.conferences.stop(cid, "admin")
+        system.conferences.stop(cid, visibility.end_cause(principal))
     return _shown(system, cid)
 
 
-@router.put("/{cid}/id")
+@router.put("/{cid}/id", response_model=Conference)
 def change_conference_id(
     cid: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences:write")],
+    principal: Annotated[Principal, writing_own("conferences:write")],
     system: System,
 ) -> dict[str, Any]:
     """A new CID, before the start or while running (§3.4)."""
+    visibility.check_may_change(system, principal, cid)
     new_cid = body.get("id")
     if set(body) != {"id"} or not isinstance(new_cid, str):
         raise invalid("id", 'give {"id": "new-cid"}', reason="required")
@@ -151,14 +163,15 @@ def change_conference_id(
     return _shown(system, conference.cid)
 
 
-@router.put("/{cid}/pin")
+@router.put("/{cid}/pin", response_model=Conference)
 def change_pin(
     cid: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences:write")],
+    principal: Annotated[Principal, writing_own("conferences:write")],
     system: System,
 ) -> dict[str, Any]:
     """`{"pin": "123456"}`, `{"pin": true}` to generate one, `{"pin": null}` to remove it."""
+    visibility.check_may_change(system, principal, cid)
     if set(body) != {"pin"}:
         raise invalid("pin", 'give {"pin": ...}', reason="required")
     with acting_as(principal.actor):
@@ -166,14 +179,15 @@ def change_pin(
     return _shown(system, cid)
 
 
-@router.put("/{cid}/lock")
+@router.put("/{cid}/lock", response_model=Conference)
 def change_lock(
     cid: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences:write")],
+    principal: Annotated[Principal, writing_own("conferences:write")],
     system: System,
 ) -> dict[str, Any]:
     """Only a running conference is locked; it unlocks when its session ends (§14.3.1)."""
+    visibility.check_may_change(system, principal, cid)
     if set(body) != {"locked"} or not isinstance(body["locked"], bool):
         raise invalid("locked", 'give {"locked": true|false}')
     with acting_as(principal.actor):
@@ -181,54 +195,66 @@ def change_lock(
     return _shown(system, cid)
 
 
-@router.put("/{cid}/layout")
+@router.put("/{cid}/layout", response_model=Conference)
 def change_layout(
     cid: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences:write")],
+    principal: Annotated[Principal, writing_own("conferences:write")],
     system: System,
 ) -> dict[str, Any]:
+    visibility.check_may_change(system, principal, cid)
     with acting_as(principal.actor):
         system.conferences.set_layout(cid, body.get("layout"))
     return _shown(system, cid)
 
 
-@router.get("/{cid}/invitations")
+@router.get("/{cid}/invitations", response_model=Listing)
 def list_invitations(
-    cid: str, _: Annotated[Principal, reading("conferences.invitations:read")], system: System
+    cid: str,
+    principal: Annotated[Principal, signed_in_with("conferences.invitations:read")],
+    system: System,
 ) -> dict[str, Any]:
+    visibility.check_may_see(system, principal, cid)
     invitations = _shown(system, cid).get("invitations", [])
-    return {"cnt": len(invitations), "list": invitations}
+    # `invitations` is the original API v4's name for the list.
+    return {"cnt": len(invitations), "list": invitations, "invitations": invitations}
 
 
-@router.post("/{cid}/invitations", status_code=201)
+@router.post("/{cid}/invitations", status_code=201, response_model=Listing)
 def add_invitations(
     cid: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences.invitations:write")],
+    principal: Annotated[Principal, writing_own("conferences.invitations:write")],
     system: System,
 ) -> dict[str, Any]:
-    """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`."""
-    entries = body.get("invitations")
+    """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`, or one
+    as the original API v4 takes it: `{"invitation": {...}}` (answered in kind)."""
+    visibility.check_may_change(system, principal, cid)
+    single = body.get("invitation")
+    if single is not None and "invitations" in body:
+        raise invalid("invitation", "give either invitation or invitations")
+    entries = [single] if single is not None else body.get("invitations")
     if not isinstance(entries, list):
         raise invalid("invitations", "must be a list", reason="required")
     with acting_as(principal.actor):
         added = system.conferences.invite(cid, entries)
-    return {"cnt": len(added), "list": added}
+    reply: dict[str, Any] = {"cnt": len(added), "list": added}
+    return {**reply, "invitation": added[0]} if single is not None else reply
 
 
 @router.delete("/{cid}/invitations/{invitation_id}", status_code=204)
 def remove_invitation(
     cid: str,
     invitation_id: str,
-    principal: Annotated[Principal, writing("conferences.invitations:write")],
+    principal: Annotated[Principal, writing_own("conferences.invitations:write")],
     system: System,
 ) -> None:
+    visibility.check_may_change(system, principal, cid)
     with acting_as(principal.actor):
         system.conferences.uninvite(cid, invitation_id)
 
 
-@router.post("/{cid}/registrations", status_code=201)
+@router.post("/{cid}/registrations", status_code=201, response_model=Registration)
 def register(cid: str, body: dict[str, Any], request: Request, system: System) -> dict[str, Any]:
     """Webinar registration (§14.4.8): open to guests, no token needed."""
     guest = Actor(kind="guest", name=str(body.get("email") or "guest")[:256], ip=client_ip(request))
@@ -236,7 +262,7 @@ def register(cid: str, body: dict[str, Any], request: Request, system: System) -
         return system.conferences.register(cid, body)
 
 
-@router.get("/{cid}/registrations")
+@router.get("/{cid}/registrations", response_model=Listing)
 def list_registrations(
     cid: str, _: Annotated[Principal, reading("conferences:read")], system: System
 ) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from api.auth import Principal, System, reading, writing
-from domain.sessions.service import Caller
+from api import visibility
+from api.auth import Principal, System, signed_in_with, writing_own
+from api.schemas.conferences import Called, Participant, Participants
 from domain.shared.actor import acting_as
 from domain.shared.errors import invalid
 
@@ -17,18 +18,14 @@ router = APIRouter(prefix="/conferences", tags=["conferences"])
 CHANGES = ("admitted", "moderator", "podium", "microphone", "camera")
 
 
-def _admin(principal: Principal) -> Caller:
-    return Caller(admin=principal.name)
-
-
-@router.get("/{cid}/participants")
+@router.get("/{cid}/participants", response_model=Participants)
 def list_participants(
     cid: str,
-    principal: Annotated[Principal, reading("conferences.participants:read")],
+    principal: Annotated[Principal, signed_in_with("conferences.participants:read")],
     system: System,
 ) -> dict[str, Any]:
     """Joined and waiting participants, and the invitees who have not joined."""
-    participants = system.sessions.participants(cid, _admin(principal))
+    participants = system.sessions.participants(cid, visibility.caller(system, principal, cid))
     not_joined = system.sessions.not_joined(cid)
     return {
         "cnt": len(participants),
@@ -37,40 +34,42 @@ def list_participants(
     }
 
 
-@router.post("/{cid}/participants")
+@router.post("/{cid}/participants", response_model=Called)
 def add_participants(
     cid: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences.participants:write")],
+    principal: Annotated[Principal, writing_own("conferences.participants:write")],
     system: System,
 ) -> dict[str, Any]:
     """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
+    caller = visibility.caller(system, principal, cid)
     with acting_as(principal.actor):
-        called = system.sessions.invite(cid, body.get("participants"), _admin(principal))
+        called = system.sessions.invite(cid, body.get("participants"), caller)
     return {"called": called}
 
 
-@router.post("/{cid}/invite")
+@router.post("/{cid}/invite", response_model=Called)
 def call_again(
     cid: str,
-    principal: Annotated[Principal, writing("conferences.participants:write")],
+    principal: Annotated[Principal, writing_own("conferences.participants:write")],
     system: System,
 ) -> dict[str, Any]:
     """ "Call again": every invitee not connected is called (§14.3.2)."""
     with acting_as(principal.actor):
-        called = system.sessions.call_again(cid, _admin(principal))
+        called = system.sessions.call_again(cid, visibility.caller(system, principal, cid))
     return {"called": called}
 
 
-@router.patch("/{cid}/participants/{participant_id}")
+@router.patch("/{cid}/participants/{participant_id}", response_model=Participant)
 def change_participant(
     cid: str,
     participant_id: str,
     body: dict[str, Any],
-    principal: Annotated[Principal, writing("conferences.participants:write")],
+    principal: Annotated[Principal, writing_own("conferences.participants:write")],
     system: System,
 ) -> dict[str, Any]:
     """Any of `admitted: true`, `moderator`, `podium`, `microphone`, `camera`."""
+    caller, sessions = visibility.caller(system, principal, cid), system.sessions
     unknown = sorted(set(body) - set(CHANGES))
     if unknown:
         raise invalid(unknown[0], f"not a participant setting; use {', '.join(CHANGES)}")
@@ -79,7 +78,6 @@ def change_participant(
     for name, value in body.items():
         if not isinstance(value, bool):
             raise invalid(name, "must be true or false")
-    caller, sessions = _admin(principal), system.sessions
     participant: dict[str, Any] = {}
     with acting_as(principal.actor):
         if body.get("admitted") is not None:
@@ -101,8 +99,8 @@ def change_participant(
 def remove_participant(
     cid: str,
     participant_id: str,
-    principal: Annotated[Principal, writing("conferences.participants:write")],
+    principal: Annotated[Principal, writing_own("conferences.participants:write")],
     system: System,
 ) -> None:
     with acting_as(principal.actor):
-        system.sessions.remove(cid, participant_id, _admin(principal))
+        system.sessions.remove(cid, participant_id, visibility.caller(system, principal, cid))
