@@ -20,6 +20,8 @@ from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.auth import System, client_ip, user_agent_of
 from api.errors import error_response
+from api.schemas.common import Empty
+from api.schemas.oauth import TOKEN_BODY, TOKEN_ERRORS
 from domain.identity.sign_in import AccountLocked
 from domain.oauth import permissions as perms
 from domain.oauth.application import OAuthApplication
@@ -101,7 +103,7 @@ def oauth_error(refused: OAuthRefused, headers: dict[str, str] | None = None) ->
     return JSONResponse(body, refused.status, headers=headers)
 
 
-@router.post("/token", response_model=TokenReply)
+@router.post("/token", response_model=TokenReply, responses=TOKEN_ERRORS, openapi_extra=TOKEN_BODY)
 async def token(request: Request, system: System) -> Any:
     ip = client_ip(request) or "-"
     wait = system.token_limits.per_ip.take(ip)
@@ -132,6 +134,20 @@ async def token(request: Request, system: System) -> Any:
     except (Unauthorized, Forbidden, AccountLocked) as e:
         # A refused sign-in: the user's Events row (login, result 1) names the application.
         return oauth_error(OAuthRefused("invalid_grant", e.message, 400, "username"))
+
+
+original_token_url = APIRouter(tags=["oauth2"])
+"""The original product's token URL at the server's root, `/oauth2/v1/token`, which its
+API v4 scripts call: the same endpoint as `/api/v4/oauth2/token`."""
+original_token_url.add_api_route(
+    "/oauth2/v1/token",
+    token,
+    methods=["POST"],
+    response_model=TokenReply,
+    responses=TOKEN_ERRORS,
+    openapi_extra=TOKEN_BODY,
+    summary="Token (the original product's URL)",
+)
 
 
 def _too_many(wait: float, refused: OAuthRefused | None) -> JSONResponse:
@@ -288,7 +304,7 @@ def _reply(system: QuorumSystem, issued: IssuedToken) -> TokenReply:
 # -- revocation ---------------------------------------------------------------------------
 
 
-@router.post("/revoke")
+@router.post("/revoke", response_model=Empty)
 async def revoke(request: Request, system: System) -> dict[str, Any]:
     """Ends the session or application token of an access or refresh token (RFC 7009:
     always 200)."""

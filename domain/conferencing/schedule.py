@@ -11,11 +11,16 @@ Stored shape, always with every key:
   local time of day of `start_time`.
 - `time_offset`: minutes east of UTC of the scheduler's time zone (Moscow = 180). Days
   and `time` are local to it; it does not move `start_time`, which is absolute.
+
+Accepted too, as the original API v4's clients send them: `days` as weekday names
+("monday"…), and `special_time_offset` instead of `time_offset`, with which `time` is
+UTC (the original stores `time` in UTC and applies the offset for display).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -28,6 +33,8 @@ ONCE = "once"
 WEEKLY = "week"
 TYPES = (NONE, ONCE, WEEKLY)
 KEYS = ("type", "start_time", "duration", "days", "time", "time_offset")
+_V4_OFFSET = "special_time_offset"
+WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 DAY = 24 * 60 * 60
 WEEK = 7 * DAY
 MAX_DURATION = WEEK
@@ -45,7 +52,7 @@ VIRTUAL_ROOM: dict[str, Any] = {
 
 
 def check_schedule(value: Any, field: str = "schedule") -> dict[str, Any]:
-    body = obj(value, field, KEYS)
+    body = _from_v4(obj(value, field, (*KEYS, _V4_OFFSET)), field)
     kind = one_of(body.get("type", NONE), f"{field}.type", TYPES)
     offset = whole(body.get("time_offset", 0), f"{field}.time_offset", MIN_OFFSET, MAX_OFFSET)
     if kind == NONE:
@@ -95,6 +102,30 @@ def check_schedule(value: Any, field: str = "schedule") -> dict[str, Any]:
     }
 
 
+def _from_v4(body: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """`special_time_offset` with a UTC `time` as `time_offset` with a local `time`."""
+    if _V4_OFFSET not in body:
+        return dict(body)
+    shown = f"{field}.{_V4_OFFSET}"
+    offset = whole(body[_V4_OFFSET], shown, MIN_OFFSET, MAX_OFFSET)
+    converted = {k: v for k, v in body.items() if k != _V4_OFFSET}
+    if "time_offset" in body:
+        if body["time_offset"] != offset:
+            raise invalid(shown, "differs from time_offset: give one of them")
+        return converted  # both given: `time` is local, as with time_offset alone
+    converted["time_offset"] = offset
+    time = body.get("time")
+    if isinstance(time, str) and _TIME.match(time):
+        local = int(time[:2]) * 60 + int(time[3:]) + offset
+        minutes = local % (24 * 60)
+        converted["time"] = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        shift = local // (24 * 60)  # the UTC time of day was on the local day before/after
+        days = body.get("days")
+        if shift and isinstance(days, list):
+            converted["days"] = [(_day(d, f"{field}.days") + shift) % 7 for d in days]
+    return converted
+
+
 def _duration(value: Any, field: str) -> int:
     if value is None:
         raise invalid(field, "a scheduled conference needs a duration", reason="required")
@@ -109,10 +140,17 @@ def _days(value: Any, field: str) -> list[int]:
     if not value:
         raise invalid(field, "a weekly schedule needs at least one day", reason="required")
     days = array(value, field, 7)
-    checked = {whole(d, field, 0, 6) for d in days}
+    checked = {_day(d, field) for d in days}
     if len(checked) != len(days):
         raise invalid(field, "lists a day twice")
     return sorted(checked)
+
+
+def _day(value: Any, field: str) -> int:
+    """0..6 (0 = Sunday), or a weekday's English name."""
+    if isinstance(value, str) and value.lower() in WEEKDAYS:
+        return WEEKDAYS.index(value.lower())
+    return whole(value, field, 0, 6)
 
 
 def shortest_gap(days: list[int]) -> int:

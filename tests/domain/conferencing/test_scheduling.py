@@ -147,3 +147,22 @@ def test_virtual_rooms_are_never_started_by_the_scheduler(
     clock.advance(days=30)
     assert conferences.follow_schedule("room") == []
     assert due_actions(conferences.get("room"), clock.now + timedelta(days=1)) == []
+
+
+def test_an_api_v4_utc_time_of_day_moves_the_weekdays_when_it_crosses_midnight() -> None:
+    """The original API v4 sends `time` in UTC with `special_time_offset`: Monday 22:30
+    UTC in Moscow (+180) is Tuesday 01:30 local; Saturday 01:00 UTC in New York (-300)
+    is Friday 20:00 local."""
+    start = unix(utc(2026, 3, 2))
+    base = {"type": "week", "start_time": start, "duration": 3600}
+    moscow = check_schedule(
+        {**base, "days": ["monday"], "time": "22:30", "special_time_offset": 180}
+    )
+    assert (moscow["days"], moscow["time"], moscow["time_offset"]) == ([2], "01:30", 180)
+    new_york = {**base, "days": [6, "sunday"], "time": "01:00", "special_time_offset": -300}
+    shown = check_schedule(new_york)
+    assert (shown["days"], shown["time"], shown["time_offset"]) == ([5, 6], "20:00", -300)
+    same_day = check_schedule(
+        {**base, "days": ["friday"], "time": "09:00", "special_time_offset": 180}
+    )
+    assert (same_day["days"], same_day["time"]) == ([5], "12:00")
