@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-
 from tests.support import RunningApi
 
 
@@ -121,36 +119,3 @@ def test_preferences_are_the_callers_own(api: RunningApi) -> None:
         bad = c.patch("/admin/preferences", json={"csv_delimiter": ""})
         assert bad.status_code == 400
         assert bad.json()["error"]["errors"][0]["location"] == "csv_delimiter"
-
-
-PUBLIC_OR_OWN = {
-    ("POST", "/api/v4/admin/session"),
-    ("DELETE", "/api/v4/admin/session"),
-    ("PATCH", "/api/v4/admin/preferences"),
-    ("POST", "/api/v4/oauth2/token"),
-    ("POST", "/api/v4/oauth2/revoke"),
-    ("POST", "/api/v4/oauth2/authorize"),
-    ("POST", "/api/v4/conferences/{cid}/registrations"),
-}
-
-
-def test_a_security_admin_is_refused_every_change_on_every_route(api: RunningApi) -> None:
-    """Walks the route table, so a new route that forgets the rule fails here (§18)."""
-    from api.app import create_app
-
-    token = api.admin_token("auditor", role="security")
-    head = api.head()
-    paths = create_app(api.system).openapi()["paths"]
-    routes = [(m.upper(), path) for path, ops in paths.items() for m in ops]
-    changes = [(m, p) for m, p in routes if m != "GET" and (m, p) not in PUBLIC_OR_OWN]
-    assert len(changes) > 20
-    with httpx.Client(base_url=api.base_url, timeout=30) as c:
-        for method, path in changes:
-            url = path.replace("{", "").replace("}", "")
-            reply = c.request(method, url, json={}, headers={"Authorization": f"Bearer {token}"})
-            assert reply.status_code == 403, (method, path, reply.text)
-        for method, path in routes:
-            if method == "GET" and "{" not in path:
-                reply = c.get(path, headers={"Authorization": f"Bearer {token}"})
-                assert reply.status_code != 403, path
-    assert api.head() == head
