@@ -16,6 +16,7 @@ from adapters.ldap_directory import (
 from domain.identity.directory_port import (
     DirectoryAccount,
     DirectoryGroupInfo,
+    DirectoryNotConfigured,
     DirectorySignInRefused,
     DirectoryUnavailable,
 )
@@ -32,9 +33,7 @@ class LdapUserDirectory:
     def from_settings(section: dict[str, Any], keystore: KeyStore) -> LdapUserDirectory:
         missing = [k for k in ("host", "bind_dn", "base_dn") if not section.get(k)]
         if missing:
-            raise DirectoryUnavailable(
-                f"the LDAP settings are incomplete: set {', '.join(missing)} in settings/ldap"
-            )
+            raise DirectoryNotConfigured(missing)
         return LdapUserDirectory(
             LdapSettings(
                 server_type=section["server_type"],

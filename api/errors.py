@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.identity.directory_port import DirectoryUnavailable
+from domain.identity.directory_port import DirectoryNotConfigured, DirectoryUnavailable
 from domain.identity.sign_in import AccountLocked
 from domain.licensing.terms import LicenceUnavailable
 from domain.shared.errors import (
@@ -106,6 +106,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DirectoryUnavailable)
     async def directory_down(_: Request, e: DirectoryUnavailable) -> JSONResponse:
+        if isinstance(e, DirectoryNotConfigured):
+            problems = [FieldProblem(f"ldap.{k}", "required", "is not set") for k in e.missing]
+            return error_response(409, str(e), problems)
         return error_response(502, str(e), reason="backendError")
 
     @app.exception_handler(IntegrityError)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from api.auth import OwnAccount, System, check_admin_address, client_ip, user_agent_of
+from api.schemas.settings import Preferences
 from domain.shared.actor import Actor, acting_as
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -54,12 +55,12 @@ def log_out(principal: OwnAccount, system: System) -> None:
             system.admins.log_out(principal.name, principal.session_id)
 
 
-@router.get("/preferences")
+@router.get("/preferences", response_model=Preferences)
 def get_preferences(principal: OwnAccount) -> dict[str, Any]:
     return principal.preferences
 
 
-@router.patch("/preferences")
+@router.patch("/preferences", response_model=Preferences)
 def change_preferences(
     patch: dict[str, Any], principal: OwnAccount, system: System
 ) -> dict[str, Any]:

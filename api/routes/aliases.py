@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.auth import Reader, System, Writer
+from api.schemas.conferences import Alias, AliasList
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
 from projections import directory
@@ -14,7 +15,7 @@ from projections import directory
 router = APIRouter(prefix="/aliases", tags=["aliases"])
 
 
-@router.get("")
+@router.get("", response_model=AliasList)
 def list_aliases(_: Reader, system: System) -> dict[str, Any]:
     system.fresh("directory")
     rows = directory.list_aliases(system.sql_engine)
@@ -24,14 +25,14 @@ def list_aliases(_: Reader, system: System) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Alias)
 def create_alias(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
     with acting_as(principal.actor):
         alias = system.aliases.create(body)
     return {"alias": alias.alias, "call_string": alias.call_string}
 
 
-@router.get("/{alias}")
+@router.get("/{alias}", response_model=Alias)
 def resolve_alias(alias: str, _: Reader, system: System) -> dict[str, Any]:
     """Resolving an alias gives its target (§13.4.1)."""
     system.fresh("directory")

@@ -12,6 +12,9 @@ from fastapi.responses import JSONResponse
 from api.auth import Principal, SignedIn, System, Writer
 from api.downloads import attachment, spooled
 from api.errors import error_response
+from api.schemas.common import Download
+from api.schemas.errors import only
+from api.schemas.files import FileSummary
 from domain.messaging.files import FileGone, FileTooLarge
 from domain.shared.actor import acting_as
 from domain.shared.errors import Forbidden
@@ -32,7 +35,7 @@ def file_sender(principal: SignedIn, system: System) -> Principal:
     return principal
 
 
-@router.post("", status_code=201, response_model=None)
+@router.post("", status_code=201, response_model=FileSummary, responses=only(413))
 def upload(
     principal: Annotated[Principal, Depends(file_sender)],
     system: System,
@@ -52,7 +55,7 @@ def upload(
     return chat_file.summary()
 
 
-@router.get("/{file_id}", response_model=None)
+@router.get("/{file_id}", response_model=None, response_class=Download, responses=only(410))
 def download(file_id: str, principal: SignedIn, system: System) -> Response:
     """The file's bytes: for its sender, the recipients of the messages that carried it
     and the participants of the sessions it was sent in, when their groups allow

@@ -9,6 +9,9 @@ from fastapi import APIRouter, Query
 from adapters.system import QuorumSystem
 from api.auth import Principal, System, reading, writing
 from api.routes.users import user_view
+from api.schemas.groups import Group, GroupList
+from api.schemas.settings import Section
+from api.schemas.users import User, UserList
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound, invalid
 from projections import directory
@@ -36,14 +39,14 @@ def _row(system: QuorumSystem, group_id: str) -> GroupRow:
     return row
 
 
-@router.get("")
+@router.get("", response_model=GroupList)
 def list_groups(_: Annotated[Principal, reading("groups:read")], system: System) -> dict[str, Any]:
     system.fresh("directory")
     rows = directory.list_groups(system.sql_engine, system.users.source())
     return {"cnt": len(rows), "groups": [group_view(r) for r in rows]}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Group)
 def create_group(
     body: dict[str, Any], principal: Annotated[Principal, writing("groups:write")], system: System
 ) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def create_group(
     return group_view(_row(system, group.group_id))
 
 
-@router.post("/import", status_code=201)
+@router.post("/import", status_code=201, response_model=Group)
 def import_group(
     body: dict[str, Any], principal: Annotated[Principal, writing("groups:write")], system: System
 ) -> dict[str, Any]:
@@ -65,14 +68,14 @@ def import_group(
     return group_view(_row(system, group.group_id))
 
 
-@router.get("/{group_id}")
+@router.get("/{group_id}", response_model=Group)
 def get_group(
     group_id: str, _: Annotated[Principal, reading("groups:read")], system: System
 ) -> dict[str, Any]:
     return group_view(_row(system, group_id))
 
 
-@router.patch("/{group_id}")
+@router.patch("/{group_id}", response_model=Group)
 def edit_group(
     group_id: str,
     body: dict[str, Any],
@@ -93,7 +96,7 @@ def delete_group(
         system.groups.delete(group_id)
 
 
-@router.get("/{group_id}/users")
+@router.get("/{group_id}/users", response_model=UserList)
 def group_members(
     group_id: str,
     _: Annotated[Principal, reading("groups:read")],
@@ -108,7 +111,7 @@ def group_members(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("/{group_id}/users", status_code=201)
+@router.post("/{group_id}/users", status_code=201, response_model=User)
 def add_member(
     group_id: str,
     body: dict[str, Any],
@@ -138,14 +141,14 @@ def remove_member(
         system.users.remove_from_group(user_id, group_id)
 
 
-@router.get("/{group_id}/addressbook")
+@router.get("/{group_id}/addressbook", response_model=Section)
 def get_group_address_book(
     group_id: str, _: Annotated[Principal, reading("groups:read")], system: System
 ) -> dict[str, Any]:
     return dict(_row(system, group_id).address_book)
 
 
-@router.patch("/{group_id}/addressbook")
+@router.patch("/{group_id}/addressbook", response_model=Section)
 def change_group_address_book(
     group_id: str,
     body: dict[str, Any],
@@ -160,14 +163,14 @@ def change_group_address_book(
     return dict(_row(system, group_id).address_book)
 
 
-@router.get("/{group_id}/app-settings")
+@router.get("/{group_id}/app-settings", response_model=Section)
 def get_group_app_settings(
     group_id: str, _: Annotated[Principal, reading("groups:read")], system: System
 ) -> dict[str, Any]:
     return dict(_row(system, group_id).app_settings)
 
 
-@router.patch("/{group_id}/app-settings")
+@router.patch("/{group_id}/app-settings", response_model=Section)
 def change_group_app_settings(
     group_id: str,
     body: dict[str, Any],

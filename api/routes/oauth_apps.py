@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Reader, System, Writer
+from api.schemas.oauth import Application, ApplicationList, ApplicationWithSecret, TokenList
 from domain.oauth.application import OAuthApplication
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
@@ -54,7 +55,7 @@ def _page(
     return rows[start : start + page_size]
 
 
-@router.get("")
+@router.get("", response_model=ApplicationList)
 def list_applications(
     _: Reader,
     system: System,
@@ -68,7 +69,7 @@ def list_applications(
     return {"cnt": len(rows), "applications": listed}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=ApplicationWithSecret)
 async def create_application(
     body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -80,12 +81,12 @@ async def create_application(
     return await run_in_threadpool(create)
 
 
-@router.get("/{app_id}")
+@router.get("/{app_id}", response_model=Application)
 def get_application(app_id: str, _: Reader, system: System) -> dict[str, Any]:
     return app_view(system.oauth.get(app_id))
 
 
-@router.patch("/{app_id}")
+@router.patch("/{app_id}", response_model=Application)
 def edit_application(
     app_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def delete_application(app_id: str, principal: Writer, system: System) -> None:
         system.oauth.delete(app_id)
 
 
-@router.post("/{app_id}/secret")
+@router.post("/{app_id}/secret", response_model=ApplicationWithSecret)
 async def regenerate_secret(app_id: str, principal: Writer, system: System) -> dict[str, Any]:
     """A new secret, shown once; the old one obtains nothing more, while tokens already
     issued stay valid for their lifespan (§15.4)."""
@@ -115,7 +116,7 @@ async def regenerate_secret(app_id: str, principal: Writer, system: System) -> d
     return await run_in_threadpool(regenerate)
 
 
-@router.get("/{app_id}/tokens")
+@router.get("/{app_id}/tokens", response_model=TokenList)
 def list_tokens(
     app_id: str,
     _: Reader,

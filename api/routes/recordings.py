@@ -27,6 +27,8 @@ from api.csv_export import exporting
 from api.downloads import attachment, spooled
 from api.errors import error_response
 from api.routes.reports import FRESHNESS_WAIT, OrderBy, Pages, Report, answer, parse_when
+from api.schemas.common import Download, ReportPage
+from api.schemas.errors import only
 from domain.recordings.recording import Recording
 from domain.recordings.service import RecordingUnavailable
 from domain.shared.actor import acting_as
@@ -72,8 +74,8 @@ def refuse_csv(request: Request) -> None:
         raise HTTPException(406, NO_CSV)
 
 
-@router.get("/logs/recordings", response_model=None)
-@router.get("/logs/recordings/export", response_model=None)
+@router.get("/logs/recordings", response_model=ReportPage)
+@router.get("/logs/recordings/export", response_model=None, responses=only(406))
 def recordings_report(
     request: Request,
     principal: Reader,
@@ -90,7 +92,12 @@ def recordings_report(
     return answer(RECORDINGS, params.filters(), principal, system, response, order, paging)
 
 
-@router.get("/logs/recordings/{recording_id}/download", response_model=None)
+@router.get(
+    "/logs/recordings/{recording_id}/download",
+    response_model=None,
+    response_class=Download,
+    responses=only(410),
+)
 def download(recording_id: str, _: Reader, system: System) -> Response:
     return _send(system, system.recordings.for_admin(recording_id))
 
@@ -103,7 +110,7 @@ def delete(recording_id: str, principal: Writer, system: System) -> None:
     system.fresh("recordings", FRESHNESS_WAIT)
 
 
-@router.get("/users/{user_id}/recordings", response_model=None)
+@router.get("/users/{user_id}/recordings", response_model=ReportPage)
 def owner_recordings(
     user_id: str,
     request: Request,
@@ -128,7 +135,12 @@ def owner_recordings(
     return found
 
 
-@router.get("/users/{user_id}/recordings/{recording_id}/download", response_model=None)
+@router.get(
+    "/users/{user_id}/recordings/{recording_id}/download",
+    response_model=None,
+    response_class=Download,
+    responses=only(410),
+)
 def owner_download(
     user_id: str,
     recording_id: str,

@@ -17,8 +17,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from adapters.system import QuorumSystem
-from api.auth import Principal, Reader, System, Writer, reading
+from api import visibility
+from api.auth import Principal, Reader, System, Writer, signed_in_with
 from api.csv_export import ViewerFormat, csv_response, exporting, viewer_format
+from api.schemas.common import CsvFile, ReportPage
+from api.schemas.reports import Call, Deleted, Endpoint
 from domain.operations.report_deletion import CALL_HISTORY as CALLS_LOG
 from domain.operations.report_deletion import CHAT as CHAT_LOG
 from domain.operations.report_deletion import CONFIG_CHANGES as CONFIG_CHANGES_LOG
@@ -275,8 +278,8 @@ class ConfigChangeParams:
 ConfigChangeQuery = Annotated[ConfigChangeParams, Depends()]
 
 
-@router.get("/config-changes", response_model=None)
-@router.get("/config-changes/export", response_model=None)
+@router.get("/config-changes", response_model=ReportPage)
+@router.get("/config-changes/export", response_model=None, response_class=CsvFile)
 def config_changes_report(
     principal: Reader,
     system: System,
@@ -290,7 +293,7 @@ def config_changes_report(
     return answer(CONFIG_CHANGES, params.filters(), principal, system, response, order, pages)
 
 
-@router.delete("/config-changes", response_model=None)
+@router.delete("/config-changes", response_model=Deleted)
 def delete_config_changes(
     principal: Writer, system: System, params: ConfigChangeQuery, everything: DeleteAll = False
 ) -> dict[str, Any]:
@@ -365,8 +368,8 @@ class EventParams:
 EventQuery = Annotated[EventParams, Depends()]
 
 
-@router.get("/events", response_model=None)
-@router.get("/events/export", response_model=None)
+@router.get("/events", response_model=ReportPage)
+@router.get("/events/export", response_model=None, response_class=CsvFile)
 def events_report(
     principal: Reader,
     system: System,
@@ -380,7 +383,7 @@ def events_report(
     return answer(EVENTS, params.filters(), principal, system, response, order, pages)
 
 
-@router.delete("/events", response_model=None)
+@router.delete("/events", response_model=Deleted)
 def delete_events(
     principal: Writer, system: System, params: EventQuery, everything: DeleteAll = False
 ) -> dict[str, Any]:
@@ -422,7 +425,7 @@ class EndpointParams:
         )
 
 
-@router.get("/endpoints", response_model=None)
+@router.get("/endpoints", response_model=ReportPage)
 def endpoints_report(
     principal: Reader,
     system: System,
@@ -435,7 +438,7 @@ def endpoints_report(
     return answer(ENDPOINTS, params.filters(), principal, system, response, order, paging)
 
 
-@router.delete("/endpoints", response_model=None)
+@router.delete("/endpoints", response_model=Deleted)
 def delete_old_connections(
     principal: Writer,
     system: System,
@@ -457,7 +460,7 @@ def delete_old_connections(
     return {"deleted": count, "before": cutoff.isoformat()}
 
 
-@router.get("/endpoints/{endpoint_id}", response_model=None)
+@router.get("/endpoints/{endpoint_id}", response_model=Endpoint)
 def endpoint_detail(
     endpoint_id: str, principal: Reader, system: System, response: Response
 ) -> dict[str, Any]:
@@ -532,10 +535,10 @@ class CallParams:
 CallQuery = Annotated[CallParams, Depends()]
 
 
-@router.get("/calls", response_model=None)
-@router.get("/calls/export", response_model=None)
+@router.get("/calls", response_model=ReportPage)
+@router.get("/calls/export", response_model=None, response_class=CsvFile)
 def calls_report(
-    principal: Annotated[Principal, reading("logs.calls:read")],
+    principal: Annotated[Principal, signed_in_with("logs.calls:read")],
     system: System,
     response: Response,
     params: CallQuery,
@@ -543,12 +546,16 @@ def calls_report(
     paging: Pages,
     as_csv: ExportCsv,
 ) -> Response | dict[str, Any]:
-    """Sessions: calls ("Video call") and conference sessions; end empty while running."""
+    """Sessions: calls ("Video call") and conference sessions; end empty while running.
+    A user sees the sessions they took part in or owned, but exports none."""
+    if as_csv:
+        visibility.check_may_export(principal)
     pages = None if as_csv else paging
-    return answer(CALLS, params.filters(), principal, system, response, order, pages)
+    filters = visibility.calls(principal, params.filters())
+    return answer(CALLS, filters, principal, system, response, order, pages)
 
 
-@router.delete("/calls", response_model=None)
+@router.delete("/calls", response_model=Deleted)
 def delete_calls(
     principal: Writer, system: System, params: CallQuery, everything: DeleteAll = False
 ) -> dict[str, Any]:
@@ -575,16 +582,17 @@ def delete_calls(
     return {"deleted": len(sessions), "chat_messages_deleted": cascade}
 
 
-@router.get("/calls/{session_id}", response_model=None)
+@router.get("/calls/{session_id}", response_model=Call)
 def call_detail(
     session_id: str,
-    principal: Annotated[Principal, reading("logs.calls:read")],
+    principal: Annotated[Principal, signed_in_with("logs.calls:read")],
     system: System,
     response: Response,
 ) -> dict[str, Any]:
+    """A user sees only a session they took part in or owned (404 otherwise)."""
     found = answer(
         CALLS,
-        calls_model.CallFilters(session_id=session_id),
+        visibility.calls(principal, calls_model.CallFilters(session_id=session_id)),
         principal,
         system,
         response,
@@ -651,11 +659,11 @@ class ParticipantParams:
 ParticipantQuery = Annotated[ParticipantParams, Depends()]
 
 
-@router.get("/calls/{session_id}/participants", response_model=None)
-@router.get("/calls/{session_id}/participants/export", response_model=None)
+@router.get("/calls/{session_id}/participants", response_model=ReportPage)
+@router.get("/calls/{session_id}/participants/export", response_model=None, response_class=CsvFile)
 def session_participants(
     session_id: str,
-    principal: Annotated[Principal, reading("logs.calls.participants:read")],
+    principal: Annotated[Principal, signed_in_with("logs.calls.participants:read")],
     system: System,
     response: Response,
     params: ParticipantQuery,
@@ -666,6 +674,8 @@ def session_participants(
     """One row per connection: `date` it arrived, `joined_at` it entered (later for
     one admitted from the waiting room, empty if never), `left_at` and `duration`
     empty while connected."""
+    if as_csv:
+        visibility.check_may_export(principal)
     call_detail(session_id, principal, system, response)
     pages = None if as_csv else paging
     filters = params.filters(session_id)
@@ -710,11 +720,11 @@ class InviteParams:
 InviteQuery = Annotated[InviteParams, Depends()]
 
 
-@router.get("/calls/{session_id}/invites", response_model=None)
-@router.get("/calls/{session_id}/invites/export", response_model=None)
+@router.get("/calls/{session_id}/invites", response_model=ReportPage)
+@router.get("/calls/{session_id}/invites/export", response_model=None, response_class=CsvFile)
 def session_invites(
     session_id: str,
-    principal: Annotated[Principal, reading("logs.calls.invites:read")],
+    principal: Annotated[Principal, signed_in_with("logs.calls.invites:read")],
     system: System,
     response: Response,
     params: InviteQuery,
@@ -725,6 +735,8 @@ def session_invites(
     """Calls into the session: the server's name as inviter for those made at the
     start, else the user or admin who called; `accepted` once the recipient joined
     after that call. Self-joins have no row."""
+    if as_csv:
+        visibility.check_may_export(principal)
     call_detail(session_id, principal, system, response)
     pages = None if as_csv else paging
     filters = params.filters(session_id, system.config.server_name)
@@ -750,11 +762,11 @@ SESSION_FILES = Report(
 )
 
 
-@router.get("/calls/{session_id}/files", response_model=None)
-@router.get("/calls/{session_id}/files/export", response_model=None)
+@router.get("/calls/{session_id}/files", response_model=ReportPage)
+@router.get("/calls/{session_id}/files/export", response_model=None, response_class=CsvFile)
 def session_files(
     session_id: str,
-    principal: Annotated[Principal, reading("logs.calls:read")],
+    principal: Annotated[Principal, signed_in_with("logs.calls:read")],
     system: System,
     response: Response,
     order: OrderBy,
@@ -763,6 +775,8 @@ def session_files(
 ) -> Response | dict[str, Any]:
     """Files sent to the session's group chat: `size` in bytes and `size_mb`; each
     downloads at `GET files/{file_id}` until an admin deletes it (`deleted_at`)."""
+    if as_csv:
+        visibility.check_may_export(principal)
     call_detail(session_id, principal, system, response)
     pages = None if as_csv else paging
     filters = files_model.FileFilters(session_id=session_id)
@@ -810,8 +824,8 @@ class ChatParams:
 ChatQuery = Annotated[ChatParams, Depends()]
 
 
-@router.get("/chat", response_model=None)
-@router.get("/chat/export", response_model=None)
+@router.get("/chat", response_model=ReportPage)
+@router.get("/chat/export", response_model=None, response_class=CsvFile)
 def chat_report(
     principal: Reader,
     system: System,
@@ -825,7 +839,7 @@ def chat_report(
     return answer(CHAT, params.filters(), principal, system, response, order, pages)
 
 
-@router.delete("/chat", response_model=None)
+@router.delete("/chat", response_model=Deleted)
 def delete_chat(
     principal: Writer, system: System, params: ChatQuery, everything: DeleteAll = False
 ) -> dict[str, Any]:

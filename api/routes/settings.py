@@ -9,6 +9,14 @@ from fastapi import APIRouter, Header, Response
 from adapters.system import QuorumSystem
 from adapters.user_directory import BIND_PASSWORD
 from api.auth import Reader, System, Writer
+from api.schemas.errors import only
+from api.schemas.settings import (
+    ApiSecret,
+    ConnectionKey,
+    DirectoryGroups,
+    Section,
+    SyncResult,
+)
 from domain.settings.model import ServerSettings
 from domain.settings.rules import SECTIONS
 from domain.shared.actor import acting_as
@@ -45,7 +53,7 @@ def _expected_version(if_match: str | None) -> int | None:
         raise invalid("If-Match", "must be the ETag of a previous GET") from None
 
 
-@router.get("/{section}")
+@router.get("/{section}", response_model=Section)
 def get_section(section: str, response: Response, _: Reader, system: System) -> dict[str, Any]:
     _check_section(section)
     settings = system.settings.get()
@@ -53,7 +61,7 @@ def get_section(section: str, response: Response, _: Reader, system: System) -> 
     return _section_view(settings, section)
 
 
-@router.patch("/{section}")
+@router.patch("/{section}", response_model=Section)
 def edit_section(
     section: str,
     patch: dict[str, Any],
@@ -77,7 +85,7 @@ def edit_section(
     return _section_view(settings, section)
 
 
-@router.post("/security/api-secret")
+@router.post("/security/api-secret", response_model=ApiSecret)
 def regenerate_api_secret(principal: Writer, system: System) -> dict[str, Any]:
     """A new API secret key; the old one stops working at once (§12.2)."""
     with acting_as(principal.actor):
@@ -85,7 +93,7 @@ def regenerate_api_secret(principal: Writer, system: System) -> dict[str, Any]:
     return {"api_secret": secret, "api_secret_key_id": change["new"]}
 
 
-@router.post("/main/{key}")
+@router.post("/main/{key}", response_model=ConnectionKey)
 def regenerate_connection_key(key: str, principal: Writer, system: System) -> dict[str, Any]:
     """New user- or guest-connection authorization key (§9.1.3 items 5 and 6)."""
     name = KEY_ROUTES.get(key)
@@ -110,14 +118,14 @@ def _switch_storage(system: QuorumSystem, body: dict[str, Any]) -> dict[str, Any
     return system.storage.switch(body["mode"], import_users)
 
 
-@router.post("/ldap/sync")
+@router.post("/ldap/sync", response_model=SyncResult, responses=only(502))
 def sync_directory(principal: Writer, system: System) -> dict[str, Any]:
     """Synchronise users and group memberships from the directory now (§13.8)."""
     with acting_as(principal.actor):
         return system.storage.sync().as_dict()
 
 
-@router.get("/ldap/groups")
+@router.get("/ldap/groups", response_model=DirectoryGroups, responses=only(502))
 def browse_directory_groups(_: Reader, system: System, search: str | None = None) -> dict[str, Any]:
     """The directory's groups, to pick those to import (§13.3.2)."""
     groups = system.storage.directory_groups(search)

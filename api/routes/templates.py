@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from adapters.system import QuorumSystem
 from api.auth import Principal, System, reading, writing
 from api.routes.conferences import _shown
+from api.schemas.conferences import Conference, Template, TemplateList
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
 from projections import conferences as view
@@ -24,7 +25,7 @@ def _template(system: QuorumSystem, template_id: str) -> dict[str, Any]:
     return {"id": row.template_id, **row.parameters, "created_at": int(row.created_at.timestamp())}
 
 
-@router.get("")
+@router.get("", response_model=TemplateList)
 def list_templates(
     _: Annotated[Principal, reading("templates.conferences:read")], system: System
 ) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def list_templates(
     return {"cnt": len(templates), "templates": templates}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Template)
 def create_template(
     body: dict[str, Any],
     principal: Annotated[Principal, writing("templates.conferences:write")],
@@ -48,14 +49,14 @@ def create_template(
     return _template(system, str(template.id))
 
 
-@router.get("/{template_id}")
+@router.get("/{template_id}", response_model=Template)
 def get_template(
     template_id: str, _: Annotated[Principal, reading("templates.conferences:read")], system: System
 ) -> dict[str, Any]:
     return _template(system, template_id)
 
 
-@router.patch("/{template_id}")
+@router.patch("/{template_id}", response_model=Template)
 def edit_template(
     template_id: str,
     body: dict[str, Any],
@@ -77,7 +78,7 @@ def delete_template(
         system.templates.delete(template_id)
 
 
-@router.post("/{template_id}/conferences", status_code=201)
+@router.post("/{template_id}/conferences", status_code=201, response_model=Conference)
 def conference_from_template(
     template_id: str,
     body: dict[str, Any],

@@ -19,6 +19,8 @@ from api.auth import (
 )
 from api.csv_export import ViewerFormat, csv_response
 from api.routes.reports import CALLS, Order, Paging, answer
+from api.schemas.common import CsvFile, Listing, ReportPage
+from api.schemas.users import AppSettings, Contact, Disconnected, UserDetail, UserList
 from domain.identity.ids import uid
 from domain.identity.rights import effective_bandwidth, effective_rights
 from domain.shared.actor import acting_as
@@ -92,7 +94,7 @@ def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=UserList)
 def list_users(
     _: Annotated[Principal, reading("users:read")],
     system: System,
@@ -131,7 +133,7 @@ def list_users(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=UserDetail)
 def create_user(
     body: dict[str, Any], principal: Annotated[Principal, writing("users:write")], system: System
 ) -> dict[str, Any]:
@@ -140,7 +142,7 @@ def create_user(
     return _detail(system, user.user_id)
 
 
-@router.get("/export", response_model=None)
+@router.get("/export", response_model=None, response_class=CsvFile)
 def export_users(_: Annotated[Principal, reading("users:read")], system: System) -> Response:
     system.fresh("directory")
     __, rows = directory.list_users(system.sql_engine, system.users.source(), {}, None, 1, 10**9)
@@ -152,7 +154,7 @@ def export_users(_: Annotated[Principal, reading("users:read")], system: System)
     return csv_response("users.csv", EXPORT_COLUMNS, lines, USERS_CSV)
 
 
-@router.get("/{user_id}")
+@router.get("/{user_id}", response_model=UserDetail)
 def get_user(
     user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
 ) -> dict[str, Any]:
@@ -160,7 +162,7 @@ def get_user(
     return _detail(system, user_id)
 
 
-@router.patch("/{user_id}")
+@router.patch("/{user_id}", response_model=UserDetail)
 def edit_user(
     user_id: str,
     body: dict[str, Any],
@@ -181,7 +183,7 @@ def delete_user(
         system.users.delete(user_id)
 
 
-@router.post("/{user_id}/disconnect")
+@router.post("/{user_id}/disconnect", response_model=Disconnected)
 def disconnect_user(
     user_id: str,
     request: Request,
@@ -196,7 +198,7 @@ def disconnect_user(
     return {"ended_sessions": len(ended)}
 
 
-@router.post("/{user_id}/unlock")
+@router.post("/{user_id}/unlock", response_model=UserDetail)
 def unlock_user(
     user_id: str, principal: Annotated[Principal, writing("users:write")], system: System
 ) -> dict[str, Any]:
@@ -205,7 +207,7 @@ def unlock_user(
     return _detail(system, user_id)
 
 
-@router.get("/{user_id}/app-settings")
+@router.get("/{user_id}/app-settings", response_model=AppSettings)
 def get_app_settings(
     user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
 ) -> dict[str, Any]:
@@ -214,7 +216,7 @@ def get_app_settings(
     return detail
 
 
-@router.patch("/{user_id}/app-settings")
+@router.patch("/{user_id}/app-settings", response_model=AppSettings)
 def change_app_settings(
     user_id: str,
     body: dict[str, Any],
@@ -227,7 +229,7 @@ def change_app_settings(
     return detail
 
 
-@router.get("/{user_id}/addressbook")
+@router.get("/{user_id}/addressbook", response_model=Listing)
 def get_address_book(
     user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
 ) -> dict[str, Any]:
@@ -237,7 +239,7 @@ def get_address_book(
     return {"cnt": len(entries), "list": entries}
 
 
-@router.post("/{user_id}/addressbook", status_code=201)
+@router.post("/{user_id}/addressbook", status_code=201, response_model=Contact)
 def add_contact(
     user_id: str,
     body: dict[str, Any],
@@ -268,7 +270,7 @@ def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
     return system.groups.rights_of(user.group_ids)["addressbook_edit"]
 
 
-@router.get("/{user_id}/calls")
+@router.get("/{user_id}/calls", response_model=ReportPage)
 def user_calls(
     user_id: str,
     principal: Annotated[Principal, signed_in_with("logs.calls:read")],

@@ -30,6 +30,17 @@ class DirectoryUnavailable(Exception):
     81 server down, 49 invalid credentials, -1 TLS); `str()` is a clear message."""
 
 
+class DirectoryNotConfigured(DirectoryUnavailable):
+    """The `ldap` settings lack what a connection needs: the administrator's to fix (a
+    409 naming the settings), not a directory that failed (502)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            f"the LDAP settings are incomplete: set {', '.join(missing)} in settings/ldap"
+        )
+        self.missing = missing
+
+
 class DirectorySignInRefused(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)

@@ -1,0 +1,1 @@
+"""Response models of the HTTP API, one module per area: what /openapi.json documents."""

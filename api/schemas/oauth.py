@@ -1,0 +1,95 @@
+"""OAuth applications and their tokens (API.md `oauth2/applications`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Reply
+from api.schemas.errors import ErrorBody, OAuthErrorBody
+
+
+class Application(Reply):
+    id: str
+    client_id: str
+    name: str
+    redirect_uri: str | None = None
+    permissions: list[str]
+    created_at: str
+    updated_at: str
+
+
+class ApplicationWithSecret(Application):
+    """The secret appears in this reply only: Quorum keeps its hash."""
+
+    secret: str
+    client_secret: str
+
+
+class ApplicationList(Reply):
+    cnt: int
+    applications: list[Application]
+
+
+class Token(Reply):
+    id: str
+    grant: str
+    subject: str | None = None
+    scope: str
+    permissions: list[str]
+    issued_at: str
+    expires_at: str
+    refresh_expires_at: str | None = None
+    parent: str | None = None
+    revoked: bool
+    active: bool
+
+
+class TokenList(Reply):
+    cnt: int
+    tokens: list[Token]
+
+
+class TokenRequest(BaseModel):
+    """`POST oauth2/token`, as a form (RFC 6749) or as JSON; client credentials may come
+    in HTTP Basic authentication instead."""
+
+    grant_type: str = Field(
+        description="password, client_credentials, authorization_code or refresh_token"
+    )
+    client_id: str | None = None
+    client_secret: str | None = None
+    username: str | None = None
+    password: str | None = None
+    code: str | None = None
+    redirect_uri: str | None = None
+    code_verifier: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+
+
+def _token_body() -> dict[str, Any]:
+    schema = TokenRequest.model_json_schema()
+    return {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": schema},
+            "application/json": {"schema": schema},
+        },
+    }
+
+
+TOKEN_BODY: dict[str, Any] = {"requestBody": _token_body()}
+"""`openapi_extra` of the token route, which reads its body itself (form or JSON)."""
+
+
+def _refusal(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody | OAuthErrorBody, "description": description}
+
+
+TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _refusal("Refused: the API's error body (quorum-client) or RFC 6749's (applications)"),
+    401: _refusal("The application's credentials are wrong (RFC 6749 invalid_client)"),
+    429: _refusal("Too many token requests; `Retry-After` says when to try again"),
+}
