@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -134,6 +135,20 @@ def test_abuse_is_refused_with_oauth_errors_and_events_rows(api: RunningApi) -> 
     refresh = {"grant_type": "refresh_token", **creds}
     none_token = _alg_none({**claims, "kind": "app_refresh"})
     code = {"grant_type": "authorization_code", "code": "nope", "redirect_uri": CALLBACK}
+    password = {"grant_type": "password", "username": "jane", "password": "Secret123"}
+    live = _token(api, **password, **creds).json()["refresh_token"]
+    was = api.system.tokens.verify(live)
+    assert was.token_id and was.app_id and was.scope
+    expired = api.system.tokens.issue_app(
+        "app_refresh",
+        was.subject,
+        was.session_id,
+        datetime.now(UTC) - timedelta(seconds=1),
+        was.token_id,
+        was.app_id,
+        was.scope,
+        list(was.permissions or ()),
+    )
     cases = [
         ({**cc, "client_id": app["id"], "client_secret": "x"}, 401, "invalid_client"),
         ({**cc, "client_id": "f" * 32, "client_secret": "x"}, 401, "invalid_client"),
@@ -145,6 +160,7 @@ def test_abuse_is_refused_with_oauth_errors_and_events_rows(api: RunningApi) -> 
         ({**refresh, "refresh_token": forged}, 400, "invalid_grant"),
         ({**refresh, "refresh_token": none_token}, 400, "invalid_grant"),
         ({**refresh, "refresh_token": good}, 400, "invalid_grant"),  # an access token
+        ({**refresh, "refresh_token": expired}, 400, "invalid_grant"),
     ]
     for form, status, error in cases:
         reply = _token(api, **form)
@@ -160,8 +176,8 @@ def test_abuse_is_refused_with_oauth_errors_and_events_rows(api: RunningApi) -> 
     assert len(refused) == len(cases)
     assert {r["details"]["error"] for r in refused} >= {"invalid_client", "invalid_grant"}
     issued = [r for r in rows["list"] if r["details"]["result"] == 0]
-    assert issued[0]["details"]["application"] == "CRM"
-    assert issued[0]["details"]["action"] == "client_credentials"
+    assert {r["details"]["application"] for r in issued} == {"CRM"}
+    assert sorted(r["details"]["action"] for r in issued) == ["client_credentials", "password"]
 
 
 def test_the_token_endpoint_is_rate_limited_per_client(api: RunningApi) -> None:
