@@ -1,5 +1,9 @@
-"""Who is calling, and may they? Every route depends on one of `reader`, `writer`
-or `own_account`; only `server/status` has none."""
+"""Who is calling, and may they? Every route but the public ones (server status, sign-in,
+the token endpoint, the authorize page, webinar registration) depends on one of
+`reader`, `writer`, `own_account`, `signed_in` or `user_or_writer`. Routes open to OAuth
+applications declare the permissions a token needs with `reading(...)`, `writing(...)`,
+`signed_in_with(...)` or `writing_own(...)` (guide §15.2); who may call what is pinned by
+tests/api/test_authorization_matrix.py."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from api.auth import OwnAccount, System, check_admin_address, client_ip, user_agent_of
-from api.schemas.settings import Preferences
+from api.schemas.common import documented_body
+from api.schemas.settings import Preferences, PreferencesChange
 from domain.shared.actor import Actor, acting_as
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -60,7 +61,11 @@ def get_preferences(principal: OwnAccount) -> dict[str, Any]:
     return principal.preferences
 
 
-@router.patch("/preferences", response_model=Preferences)
+@router.patch(
+    "/preferences",
+    response_model=Preferences,
+    openapi_extra=documented_body(PreferencesChange, partial=True),
+)
 def change_preferences(
     patch: dict[str, Any], principal: OwnAccount, system: System
 ) -> dict[str, Any]:

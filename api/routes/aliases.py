@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.auth import Reader, System, Writer
-from api.schemas.conferences import Alias, AliasList
+from api.schemas.common import documented_body
+from api.schemas.conferences import Alias, AliasCreate, AliasList
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
 from projections import directory
@@ -25,7 +26,7 @@ def list_aliases(_: Reader, system: System) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, response_model=Alias)
+@router.post("", status_code=201, response_model=Alias, openapi_extra=documented_body(AliasCreate))
 def create_alias(body: dict[str, Any], principal: Writer, system: System) -> dict[str, Any]:
     with acting_as(principal.actor):
         alias = system.aliases.create(body)

@@ -19,7 +19,7 @@ from api import visibility
 from api.auth import Principal, System, signed_in_with, writing_own
 from api.routes.recordings import RECORDINGS
 from api.routes.reports import CALLS, CHAT, FRESHNESS_WAIT, OrderBy, Pages, answer, parse_when
-from api.schemas.common import ReportPage
+from api.schemas.reports import CallsPage, ChatPage, RecordingsPage
 from domain.messaging.message import group_recipient
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
@@ -51,7 +51,7 @@ def _listed(found: Response | dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-@router.get("/{cid}/sessions", response_model=ReportPage)
+@router.get("/{cid}/sessions", response_model=CallsPage)
 def conference_sessions(
     cid: str,
     principal: Annotated[Principal, signed_in_with("conferences.sessions:read")],
@@ -67,7 +67,7 @@ def conference_sessions(
     return _listed(answer(CALLS, filters, principal, system, response, order, paging))
 
 
-@router.get("/{cid}/messages", response_model=ReportPage)
+@router.get("/{cid}/messages", response_model=ChatPage)
 def conference_messages(
     cid: str,
     principal: Annotated[Principal, signed_in_with("conferences.messages:read")],
@@ -89,7 +89,7 @@ def conference_messages(
     return _listed(answer(CHAT, filters, principal, system, response, order, paging))
 
 
-@router.get("/{cid}/recordings", response_model=ReportPage)
+@router.get("/{cid}/recordings", response_model=RecordingsPage)
 def conference_recordings(
     cid: str,
     principal: Annotated[Principal, signed_in_with("conferences.records:read")],

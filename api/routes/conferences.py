@@ -11,8 +11,21 @@ from adapters.system import QuorumSystem
 from api import visibility
 from api.auth import Principal, System, client_ip, reading, signed_in_with, writing_own
 from api.routes.settings import _expected_version
-from api.schemas.common import Listing
-from api.schemas.conferences import Conference, ConferenceList, Registration
+from api.schemas.common import Listing, documented_body
+from api.schemas.conferences import (
+    Conference,
+    ConferenceChange,
+    ConferenceCreate,
+    ConferenceId,
+    ConferenceList,
+    InvitationAdd,
+    InvitationsAdd,
+    LayoutChange,
+    LockChange,
+    PinChange,
+    Registration,
+    RegistrationForm,
+)
 from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import NotFound, invalid
@@ -75,7 +88,12 @@ def list_conferences(
     return {"cnt": total, "conferences": [view.details(r) for r in rows]}
 
 
-@router.post("", status_code=201, response_model=Conference)
+@router.post(
+    "",
+    status_code=201,
+    response_model=Conference,
+    openapi_extra=documented_body(ConferenceCreate),
+)
 def create_conference(
     body: dict[str, Any],
     principal: Annotated[Principal, writing_own("conferences:write")],
@@ -98,7 +116,11 @@ def get_conference(
     return _shown(system, cid, response)
 
 
-@router.patch("/{cid}", response_model=Conference)
+@router.patch(
+    "/{cid}",
+    response_model=Conference,
+    openapi_extra=documented_body(ConferenceChange, partial=True),
+)
 def edit_conference(
     cid: str,
     body: dict[str, Any],
@@ -146,7 +168,7 @@ def stop_conference(
     return _shown(system, cid)
 
 
-@router.put("/{cid}/id", response_model=Conference)
+@router.put("/{cid}/id", response_model=Conference, openapi_extra=documented_body(ConferenceId))
 def change_conference_id(
     cid: str,
     body: dict[str, Any],
@@ -163,7 +185,7 @@ def change_conference_id(
     return _shown(system, conference.cid)
 
 
-@router.put("/{cid}/pin", response_model=Conference)
+@router.put("/{cid}/pin", response_model=Conference, openapi_extra=documented_body(PinChange))
 def change_pin(
     cid: str,
     body: dict[str, Any],
@@ -179,7 +201,7 @@ def change_pin(
     return _shown(system, cid)
 
 
-@router.put("/{cid}/lock", response_model=Conference)
+@router.put("/{cid}/lock", response_model=Conference, openapi_extra=documented_body(LockChange))
 def change_lock(
     cid: str,
     body: dict[str, Any],
@@ -195,7 +217,7 @@ def change_lock(
     return _shown(system, cid)
 
 
-@router.put("/{cid}/layout", response_model=Conference)
+@router.put("/{cid}/layout", response_model=Conference, openapi_extra=documented_body(LayoutChange))
 def change_layout(
     cid: str,
     body: dict[str, Any],
@@ -220,7 +242,12 @@ def list_invitations(
     return {"cnt": len(invitations), "list": invitations, "invitations": invitations}
 
 
-@router.post("/{cid}/invitations", status_code=201, response_model=Listing)
+@router.post(
+    "/{cid}/invitations",
+    status_code=201,
+    response_model=Listing,
+    openapi_extra=documented_body(InvitationsAdd, InvitationAdd),
+)
 def add_invitations(
     cid: str,
     body: dict[str, Any],
@@ -254,7 +281,12 @@ def remove_invitation(
         system.conferences.uninvite(cid, invitation_id)
 
 
-@router.post("/{cid}/registrations", status_code=201, response_model=Registration)
+@router.post(
+    "/{cid}/registrations",
+    status_code=201,
+    response_model=Registration,
+    openapi_extra=documented_body(RegistrationForm),
+)
 def register(cid: str, body: dict[str, Any], request: Request, system: System) -> dict[str, Any]:
     """Webinar registration (§14.4.8): open to guests, no token needed."""
     guest = Actor(kind="guest", name=str(body.get("email") or "guest")[:256], ip=client_ip(request))

@@ -9,9 +9,18 @@ from fastapi import APIRouter, Query
 from adapters.system import QuorumSystem
 from api.auth import Principal, System, reading, writing
 from api.routes.users import user_view
-from api.schemas.groups import Group, GroupList
+from api.schemas.common import documented_body
+from api.schemas.groups import (
+    AddressBookChange,
+    Group,
+    GroupChange,
+    GroupCreate,
+    GroupImport,
+    GroupList,
+    MemberAdd,
+)
 from api.schemas.settings import Section
-from api.schemas.users import User, UserList
+from api.schemas.users import BandwidthLimits, User, UserList
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound, invalid
 from projections import directory
@@ -46,7 +55,7 @@ def list_groups(_: Annotated[Principal, reading("groups:read")], system: System)
     return {"cnt": len(rows), "groups": [group_view(r) for r in rows]}
 
 
-@router.post("", status_code=201, response_model=Group)
+@router.post("", status_code=201, response_model=Group, openapi_extra=documented_body(GroupCreate))
 def create_group(
     body: dict[str, Any], principal: Annotated[Principal, writing("groups:write")], system: System
 ) -> dict[str, Any]:
@@ -55,7 +64,9 @@ def create_group(
     return group_view(_row(system, group.group_id))
 
 
-@router.post("/import", status_code=201, response_model=Group)
+@router.post(
+    "/import", status_code=201, response_model=Group, openapi_extra=documented_body(GroupImport)
+)
 def import_group(
     body: dict[str, Any], principal: Annotated[Principal, writing("groups:write")], system: System
 ) -> dict[str, Any]:
@@ -75,7 +86,11 @@ def get_group(
     return group_view(_row(system, group_id))
 
 
-@router.patch("/{group_id}", response_model=Group)
+@router.patch(
+    "/{group_id}",
+    response_model=Group,
+    openapi_extra=documented_body(GroupChange, partial=True),
+)
 def edit_group(
     group_id: str,
     body: dict[str, Any],
@@ -111,7 +126,12 @@ def group_members(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("/{group_id}/users", status_code=201, response_model=User)
+@router.post(
+    "/{group_id}/users",
+    status_code=201,
+    response_model=User,
+    openapi_extra=documented_body(MemberAdd),
+)
 def add_member(
     group_id: str,
     body: dict[str, Any],
@@ -148,7 +168,11 @@ def get_group_address_book(
     return dict(_row(system, group_id).address_book)
 
 
-@router.patch("/{group_id}/addressbook", response_model=Section)
+@router.patch(
+    "/{group_id}/addressbook",
+    response_model=Section,
+    openapi_extra=documented_body(AddressBookChange, partial=True),
+)
 def change_group_address_book(
     group_id: str,
     body: dict[str, Any],
@@ -170,7 +194,11 @@ def get_group_app_settings(
     return dict(_row(system, group_id).app_settings)
 
 
-@router.patch("/{group_id}/app-settings", response_model=Section)
+@router.patch(
+    "/{group_id}/app-settings",
+    response_model=Section,
+    openapi_extra=documented_body(BandwidthLimits, partial=True),
+)
 def change_group_app_settings(
     group_id: str,
     body: dict[str, Any],

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from adapters.system import QuorumSystem
 from api.auth import Reader, System, Writer
+from api.schemas.common import documented_body
+from api.schemas.license import LicenceLoad, ProSettings
 from domain.licensing.views import Person, pro_view
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
@@ -107,7 +109,12 @@ def get_licence(_: Reader, system: System) -> dict[str, Any]:
     return system.licensing.summary()
 
 
-@router.put("", response_model=LicenceSummary, summary="Load a licence")
+@router.put(
+    "",
+    response_model=LicenceSummary,
+    summary="Load a licence",
+    openapi_extra=documented_body(LicenceLoad),
+)
 def load_licence(body: Annotated[Any, Body()], principal: Writer, system: System) -> dict[str, Any]:
     """`{edition, online, pro, guest, gateway, extensions, expires_at}`; fewer PRO
     licences than are in use redistributes them at once (§5.2.1 item 5)."""
@@ -123,7 +130,12 @@ def get_pro(_: Reader, system: System) -> dict[str, Any]:
     return _view(system)
 
 
-@router.put("/pro", response_model=ProView, summary="Change the PRO licence settings")
+@router.put(
+    "/pro",
+    response_model=ProView,
+    summary="Change the PRO licence settings",
+    openapi_extra=documented_body(ProSettings, partial=True),
+)
 def change_pro(body: Annotated[Any, Body()], principal: Writer, system: System) -> dict[str, Any]:
     """`{groups?, allow_request?, show_info?}`: the groups whose members get permanent
     licences, by priority (applied at the next distribution), and the two switches."""

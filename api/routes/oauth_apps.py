@@ -10,7 +10,15 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Reader, System, Writer
-from api.schemas.oauth import Application, ApplicationList, ApplicationWithSecret, TokenList
+from api.schemas.common import documented_body
+from api.schemas.oauth import (
+    Application,
+    ApplicationChange,
+    ApplicationCreate,
+    ApplicationList,
+    ApplicationWithSecret,
+    TokenList,
+)
 from domain.oauth.application import OAuthApplication
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
@@ -69,7 +77,12 @@ def list_applications(
     return {"cnt": len(rows), "applications": listed}
 
 
-@router.post("", status_code=201, response_model=ApplicationWithSecret)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApplicationWithSecret,
+    openapi_extra=documented_body(ApplicationCreate),
+)
 async def create_application(
     body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:
@@ -86,7 +99,11 @@ def get_application(app_id: str, _: Reader, system: System) -> dict[str, Any]:
     return app_view(system.oauth.get(app_id))
 
 
-@router.patch("/{app_id}", response_model=Application)
+@router.patch(
+    "/{app_id}",
+    response_model=Application,
+    openapi_extra=documented_body(ApplicationChange, partial=True),
+)
 def edit_application(
     app_id: str, body: dict[str, Any], principal: Writer, system: System
 ) -> dict[str, Any]:

@@ -10,7 +10,14 @@ from fastapi import APIRouter
 
 from api import visibility
 from api.auth import Principal, System, signed_in_with, writing_own
-from api.schemas.conferences import Called, Participant, Participants
+from api.schemas.common import documented_body
+from api.schemas.conferences import (
+    Called,
+    Participant,
+    ParticipantChange,
+    Participants,
+    ParticipantsCall,
+)
 from domain.shared.actor import acting_as
 from domain.shared.errors import invalid
 
@@ -34,7 +41,11 @@ def list_participants(
     }
 
 
-@router.post("/{cid}/participants", response_model=Called)
+@router.post(
+    "/{cid}/participants",
+    response_model=Called,
+    openapi_extra=documented_body(ParticipantsCall),
+)
 def add_participants(
     cid: str,
     body: dict[str, Any],
@@ -60,7 +71,11 @@ def call_again(
     return {"called": called}
 
 
-@router.patch("/{cid}/participants/{participant_id}", response_model=Participant)
+@router.patch(
+    "/{cid}/participants/{participant_id}",
+    response_model=Participant,
+    openapi_extra=documented_body(ParticipantChange, partial=True),
+)
 def change_participant(
     cid: str,
     participant_id: str,

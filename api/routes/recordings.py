@@ -27,8 +27,9 @@ from api.csv_export import exporting
 from api.downloads import attachment, spooled
 from api.errors import error_response
 from api.routes.reports import FRESHNESS_WAIT, OrderBy, Pages, Report, answer, parse_when
-from api.schemas.common import Download, ReportPage
+from api.schemas.common import Download
 from api.schemas.errors import only
+from api.schemas.reports import OwnRecordingsPage, RecordingsPage
 from domain.recordings.recording import Recording
 from domain.recordings.service import RecordingUnavailable
 from domain.shared.actor import acting_as
@@ -74,7 +75,7 @@ def refuse_csv(request: Request) -> None:
         raise HTTPException(406, NO_CSV)
 
 
-@router.get("/logs/recordings", response_model=ReportPage)
+@router.get("/logs/recordings", response_model=RecordingsPage)
 @router.get("/logs/recordings/export", response_model=None, responses=only(406))
 def recordings_report(
     request: Request,
@@ -110,7 +111,7 @@ def delete(recording_id: str, principal: Writer, system: System) -> None:
     system.fresh("recordings", FRESHNESS_WAIT)
 
 
-@router.get("/users/{user_id}/recordings", response_model=ReportPage)
+@router.get("/users/{user_id}/recordings", response_model=OwnRecordingsPage)
 def owner_recordings(
     user_id: str,
     request: Request,

@@ -20,8 +20,22 @@ from adapters.system import QuorumSystem
 from api import visibility
 from api.auth import Principal, Reader, System, Writer, signed_in_with
 from api.csv_export import ViewerFormat, csv_response, exporting, viewer_format
-from api.schemas.common import CsvFile, ReportPage
-from api.schemas.reports import Call, Deleted, Endpoint
+from api.schemas.common import CsvFile
+from api.schemas.reports import (
+    Call,
+    CallsDeleted,
+    CallsPage,
+    ChatPage,
+    ConfigChangesPage,
+    ConnectionsDeleted,
+    Deleted,
+    Endpoint,
+    EndpointsPage,
+    EventsPage,
+    FilesPage,
+    InvitesPage,
+    ParticipantsPage,
+)
 from domain.operations.report_deletion import CALL_HISTORY as CALLS_LOG
 from domain.operations.report_deletion import CHAT as CHAT_LOG
 from domain.operations.report_deletion import CONFIG_CHANGES as CONFIG_CHANGES_LOG
@@ -278,7 +292,7 @@ class ConfigChangeParams:
 ConfigChangeQuery = Annotated[ConfigChangeParams, Depends()]
 
 
-@router.get("/config-changes", response_model=ReportPage)
+@router.get("/config-changes", response_model=ConfigChangesPage)
 @router.get("/config-changes/export", response_model=None, response_class=CsvFile)
 def config_changes_report(
     principal: Reader,
@@ -368,7 +382,7 @@ class EventParams:
 EventQuery = Annotated[EventParams, Depends()]
 
 
-@router.get("/events", response_model=ReportPage)
+@router.get("/events", response_model=EventsPage)
 @router.get("/events/export", response_model=None, response_class=CsvFile)
 def events_report(
     principal: Reader,
@@ -425,7 +439,7 @@ class EndpointParams:
         )
 
 
-@router.get("/endpoints", response_model=ReportPage)
+@router.get("/endpoints", response_model=EndpointsPage)
 def endpoints_report(
     principal: Reader,
     system: System,
@@ -438,7 +452,7 @@ def endpoints_report(
     return answer(ENDPOINTS, params.filters(), principal, system, response, order, paging)
 
 
-@router.delete("/endpoints", response_model=Deleted)
+@router.delete("/endpoints", response_model=ConnectionsDeleted)
 def delete_old_connections(
     principal: Writer,
     system: System,
@@ -535,7 +549,7 @@ class CallParams:
 CallQuery = Annotated[CallParams, Depends()]
 
 
-@router.get("/calls", response_model=ReportPage)
+@router.get("/calls", response_model=CallsPage)
 @router.get("/calls/export", response_model=None, response_class=CsvFile)
 def calls_report(
     principal: Annotated[Principal, signed_in_with("logs.calls:read")],
@@ -555,7 +569,7 @@ def calls_report(
     return answer(CALLS, filters, principal, system, response, order, pages)
 
 
-@router.delete("/calls", response_model=Deleted)
+@router.delete("/calls", response_model=CallsDeleted)
 def delete_calls(
     principal: Writer, system: System, params: CallQuery, everything: DeleteAll = False
 ) -> dict[str, Any]:
@@ -659,7 +673,7 @@ class ParticipantParams:
 ParticipantQuery = Annotated[ParticipantParams, Depends()]
 
 
-@router.get("/calls/{session_id}/participants", response_model=ReportPage)
+@router.get("/calls/{session_id}/participants", response_model=ParticipantsPage)
 @router.get("/calls/{session_id}/participants/export", response_model=None, response_class=CsvFile)
 def session_participants(
     session_id: str,
@@ -720,7 +734,7 @@ class InviteParams:
 InviteQuery = Annotated[InviteParams, Depends()]
 
 
-@router.get("/calls/{session_id}/invites", response_model=ReportPage)
+@router.get("/calls/{session_id}/invites", response_model=InvitesPage)
 @router.get("/calls/{session_id}/invites/export", response_model=None, response_class=CsvFile)
 def session_invites(
     session_id: str,
@@ -762,7 +776,7 @@ SESSION_FILES = Report(
 )
 
 
-@router.get("/calls/{session_id}/files", response_model=ReportPage)
+@router.get("/calls/{session_id}/files", response_model=FilesPage)
 @router.get("/calls/{session_id}/files/export", response_model=None, response_class=CsvFile)
 def session_files(
     session_id: str,
@@ -824,7 +838,7 @@ class ChatParams:
 ChatQuery = Annotated[ChatParams, Depends()]
 
 
-@router.get("/chat", response_model=ReportPage)
+@router.get("/chat", response_model=ChatPage)
 @router.get("/chat/export", response_model=None, response_class=CsvFile)
 def chat_report(
     principal: Reader,

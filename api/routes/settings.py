@@ -11,10 +11,11 @@ from adapters.user_directory import BIND_PASSWORD
 from api.auth import Reader, System, Writer
 from api.schemas.errors import only
 from api.schemas.settings import (
+    SECTION_DOCS,
+    SECTION_REPLY,
     ApiSecret,
     ConnectionKey,
     DirectoryGroups,
-    Section,
     SyncResult,
 )
 from domain.settings.model import ServerSettings
@@ -53,7 +54,7 @@ def _expected_version(if_match: str | None) -> int | None:
         raise invalid("If-Match", "must be the ETag of a previous GET") from None
 
 
-@router.get("/{section}", response_model=Section)
+@router.get("/{section}", response_model=None, openapi_extra=SECTION_REPLY)
 def get_section(section: str, response: Response, _: Reader, system: System) -> dict[str, Any]:
     _check_section(section)
     settings = system.settings.get()
@@ -61,7 +62,7 @@ def get_section(section: str, response: Response, _: Reader, system: System) -> 
     return _section_view(settings, section)
 
 
-@router.patch("/{section}", response_model=Section)
+@router.patch("/{section}", response_model=None, openapi_extra=SECTION_DOCS)
 def edit_section(
     section: str,
     patch: dict[str, Any],

@@ -9,7 +9,15 @@ from fastapi import APIRouter
 from adapters.system import QuorumSystem
 from api.auth import Principal, System, reading, writing
 from api.routes.conferences import _shown
-from api.schemas.conferences import Conference, Template, TemplateList
+from api.schemas.common import documented_body
+from api.schemas.conferences import (
+    Conference,
+    FromTemplate,
+    Template,
+    TemplateChange,
+    TemplateCreate,
+    TemplateList,
+)
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
 from projections import conferences as view
@@ -38,7 +46,9 @@ def list_templates(
     return {"cnt": len(templates), "templates": templates}
 
 
-@router.post("", status_code=201, response_model=Template)
+@router.post(
+    "", status_code=201, response_model=Template, openapi_extra=documented_body(TemplateCreate)
+)
 def create_template(
     body: dict[str, Any],
     principal: Annotated[Principal, writing("templates.conferences:write")],
@@ -56,7 +66,11 @@ def get_template(
     return _template(system, template_id)
 
 
-@router.patch("/{template_id}", response_model=Template)
+@router.patch(
+    "/{template_id}",
+    response_model=Template,
+    openapi_extra=documented_body(TemplateChange, partial=True),
+)
 def edit_template(
     template_id: str,
     body: dict[str, Any],
@@ -78,7 +92,12 @@ def delete_template(
         system.templates.delete(template_id)
 
 
-@router.post("/{template_id}/conferences", status_code=201, response_model=Conference)
+@router.post(
+    "/{template_id}/conferences",
+    status_code=201,
+    response_model=Conference,
+    openapi_extra=documented_body(FromTemplate, partial=True),
+)
 def conference_from_template(
     template_id: str,
     body: dict[str, Any],

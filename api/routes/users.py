@@ -19,8 +19,19 @@ from api.auth import (
 )
 from api.csv_export import ViewerFormat, csv_response
 from api.routes.reports import CALLS, Order, Paging, answer
-from api.schemas.common import CsvFile, Listing, ReportPage
-from api.schemas.users import AppSettings, Contact, Disconnected, UserDetail, UserList
+from api.schemas.common import CsvFile, Listing, documented_body
+from api.schemas.reports import UserCallsPage
+from api.schemas.users import (
+    AppSettings,
+    BandwidthLimits,
+    Contact,
+    ContactCreate,
+    Disconnected,
+    UserChange,
+    UserCreate,
+    UserDetail,
+    UserList,
+)
 from domain.identity.ids import uid
 from domain.identity.rights import effective_bandwidth, effective_rights
 from domain.shared.actor import acting_as
@@ -133,7 +144,9 @@ def list_users(
     return {"cnt": total, "users": [user_view(system, r) for r in rows]}
 
 
-@router.post("", status_code=201, response_model=UserDetail)
+@router.post(
+    "", status_code=201, response_model=UserDetail, openapi_extra=documented_body(UserCreate)
+)
 def create_user(
     body: dict[str, Any], principal: Annotated[Principal, writing("users:write")], system: System
 ) -> dict[str, Any]:
@@ -162,7 +175,11 @@ def get_user(
     return _detail(system, user_id)
 
 
-@router.patch("/{user_id}", response_model=UserDetail)
+@router.patch(
+    "/{user_id}",
+    response_model=UserDetail,
+    openapi_extra=documented_body(UserChange, partial=True),
+)
 def edit_user(
     user_id: str,
     body: dict[str, Any],
@@ -216,7 +233,11 @@ def get_app_settings(
     return detail
 
 
-@router.patch("/{user_id}/app-settings", response_model=AppSettings)
+@router.patch(
+    "/{user_id}/app-settings",
+    response_model=AppSettings,
+    openapi_extra=documented_body(BandwidthLimits, partial=True),
+)
 def change_app_settings(
     user_id: str,
     body: dict[str, Any],
@@ -239,7 +260,12 @@ def get_address_book(
     return {"cnt": len(entries), "list": entries}
 
 
-@router.post("/{user_id}/addressbook", status_code=201, response_model=Contact)
+@router.post(
+    "/{user_id}/addressbook",
+    status_code=201,
+    response_model=Contact,
+    openapi_extra=documented_body(ContactCreate),
+)
 def add_contact(
     user_id: str,
     body: dict[str, Any],
@@ -270,7 +296,7 @@ def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
     return system.groups.rights_of(user.group_ids)["addressbook_edit"]
 
 
-@router.get("/{user_id}/calls", response_model=ReportPage)
+@router.get("/{user_id}/calls", response_model=UserCallsPage)
 def user_calls(
     user_id: str,
     principal: Annotated[Principal, signed_in_with("logs.calls:read")],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from api.schemas.common import Reply
+from pydantic import Field
+
+from api.schemas.common import Body, CallString, Reply
 
 
 class Group(Reply):
@@ -18,3 +20,56 @@ class Group(Reply):
 class GroupList(Reply):
     cnt: int
     groups: list[Group]
+
+
+# -- request bodies (domain/identity/groups_service.py) ---------------------------------
+
+
+class Rights(Body):
+    """What members may do (§13.3.1); several groups: a right allowed by any one wins.
+    At creation an omitted right is allowed (`operator` is not); an edit changes only
+    the rights it gives."""
+
+    addressbook_edit: bool = True
+    p2p_calls: bool = True
+    create_conferences: bool = True
+    screen_sharing: bool = True
+    remote_control: bool = True
+    slideshow: bool = True
+    file_send: bool = True
+    file_download: bool = True
+    recording: bool = True
+    operator: bool = False
+
+
+class GroupChange(Body):
+    """Built-in and imported groups keep their names."""
+
+    display_name: str = Field(min_length=1, max_length=64)
+    rights: Rights = Field(default_factory=Rights)
+
+
+class GroupCreate(GroupChange):
+    """`POST groups` (Registry mode; in LDAP mode groups are imported)."""
+
+
+class GroupImport(Body):
+    dn: str = Field(description="the directory group's distinguished name")
+
+
+class MemberAdd(Body):
+    user_id: str
+
+
+class AddressBookEntry(Body):
+    id: str | None = Field(None, description="kept when given; generated otherwise")
+    call_string: CallString
+    display_name: str | None = Field(None, description="default: call_string")
+
+
+class AddressBookChange(Body):
+    """Who the members see, and manual entries (§13.3.5); each key given replaces it."""
+
+    mode: Literal["all_users", "groups", "no_one"] = "no_one"
+    groups: list[str] = Field([], description="group IDs whose members are shown (mode groups)")
+    entries: list[AddressBookEntry] = []

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Reply
+from api.schemas.common import Body, Reply
 from api.schemas.errors import ErrorBody, OAuthErrorBody
 
 
@@ -93,3 +93,57 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _refusal("The application's credentials are wrong (RFC 6749 invalid_client)"),
     429: _refusal("Too many token requests; `Retry-After` says when to try again"),
 }
+
+
+# -- request bodies (domain/oauth/service.py) -------------------------------------------
+
+Permission = Literal[
+    "users",
+    "users:read",
+    "users:write",
+    "groups",
+    "groups:read",
+    "groups:write",
+    "conferences",
+    "conferences:read",
+    "conferences:write",
+    "conferences.participants",
+    "conferences.participants:read",
+    "conferences.participants:write",
+    "conferences.invitations",
+    "conferences.invitations:read",
+    "conferences.invitations:write",
+    "conferences.records",
+    "conferences.records:read",
+    "conferences.records:write",
+    "templates.conferences",
+    "templates.conferences:read",
+    "templates.conferences:write",
+    "conferences.sessions:read",
+    "conferences.messages:read",
+    "logs.calls:read",
+    "logs.calls.participants:read",
+    "logs.calls.invites:read",
+]
+"""domain/oauth/permissions.py's PERMISSIONS (a test checks they stay the same)."""
+
+
+class ApplicationCreate(Body):
+    """`POST oauth2/applications` (§15.3); the ID and the secret are generated."""
+
+    name: str = Field(min_length=1, max_length=256)
+    redirect_uri: str = Field(
+        max_length=2000,
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+[^#]*$",
+        description="an absolute http(s) URL without a #fragment; https://localhost/ for "
+        "applications that do not use the authorization-code grant",
+    )
+    permissions: list[Permission] = Field(
+        [],
+        json_schema_extra={"uniqueItems": True},
+        description="a general permission (users) stands for its :read and :write",
+    )
+
+
+class ApplicationChange(ApplicationCreate):
+    """`PATCH oauth2/applications/{id}`: name, redirect URL, permissions; the ID stays."""

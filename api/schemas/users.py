@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from api.schemas.common import Reply
+from pydantic import Field
+
+from api.schemas.common import EMAIL, Body, CallString, Reply, omitted
 
 
 class GroupRef(Reply):
@@ -58,3 +60,47 @@ class Contact(Reply):
     id: str | None = None
     call_string: str
     display_name: str | None = None
+
+
+# -- request bodies (domain/identity/users_service.py) ----------------------------------
+
+Profile = Annotated[str | None, Field(max_length=256)]
+
+
+class UserChange(Body):
+    """`PATCH users/{user_id}`: the fields to change; null clears a profile field. A user
+    editing their own account may change the profile and password only."""
+
+    email: Profile = Field(None, pattern=rf"^$|{EMAIL}", description="an e-mail address")
+    display_name: Profile = Field(None, description="default: first and last name, or the ID")
+    first_name: Profile = None
+    last_name: Profile = None
+    company: Profile = None
+    mobile_phone: Profile = None
+    work_phone: Profile = None
+    home_phone: Profile = None
+    sip_number: Profile = None
+    password: str = omitted(min_length=1, description="checked against the password policy")
+    groups: list[str] = Field([], description="group IDs; none: the user is in @no_group")
+    is_active: bool = True
+
+
+class UserCreate(UserChange):
+    """`POST users` (Registry mode): `id` is fixed at creation (§13.2 item 3)."""
+
+    id: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$", description="kept in lower case")
+    password: str = Field(min_length=1, description="checked against the password policy")
+
+
+class BandwidthLimits(Body):
+    """Incoming and outgoing limits in kbit/s (§13.2.3); null: no own limit."""
+
+    max_inbound_kbps: Annotated[int, Field(ge=16, le=100_000)] | None = None
+    max_outbound_kbps: Annotated[int, Field(ge=16, le=100_000)] | None = None
+
+
+class ContactCreate(Body):
+    """A personal address-book entry (§13.2.4)."""
+
+    call_string: CallString
+    display_name: str | None = Field(None, max_length=256, description="default: call_string")

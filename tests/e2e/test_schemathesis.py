@@ -3,6 +3,7 @@ admin token (issue 8 item 5): no 5xx, no reply that its schema does not describe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -21,7 +22,9 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.support import ServeProcess, quorum_cli
 
-EXAMPLES = 3  # per operation and mode: the whole schema in about a minute on 2 cores
+EXAMPLES = int(os.environ.get("QUORUM_FUZZ_EXAMPLES", "3"))
+"""Per operation and mode: 3 runs the whole schema in under a minute on 2 cores; set
+QUORUM_FUZZ_EXAMPLES higher for a deeper hunt."""
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 # Operations that would end the run itself, not find bugs in it:

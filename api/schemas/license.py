@@ -1,0 +1,55 @@
+"""Licences (API.md `license`): the bodies an administrator loads or changes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from api.schemas.common import Body, omitted
+
+Extension = Literal[
+    "public_conferences",
+    "federation",
+    "interpretation",
+    "streaming",
+    "multicast",
+    "dlp",
+    "directory",
+    "license_manager",
+    "border_controller",
+    "sdk",
+    "ldap",
+    "sip_gateway",
+]
+"""domain/licensing/terms.py's EXTENSIONS."""
+
+Count = Annotated[int, Field(ge=0, le=1_000_000, description="licences")]
+
+
+class LicenceLoad(Body):
+    """`PUT license`: a whole licence (§5, §9.1.1); fewer PRO licences than are in use
+    redistributes them at once."""
+
+    edition: Literal["free", "trial", "annual", "lifetime"] = "annual"
+    online: Count
+    pro: Count
+    guest: Count
+    gateway: Count
+    extensions: list[Extension] = Field(
+        ["public_conferences", "ldap", "sip_gateway"],
+        description="omitted: the free extensions; given: exactly those listed",
+    )
+    expires_at: str | None = Field(
+        None, json_schema_extra={"format": "date"}, description="a date (YYYY-MM-DD); null: never"
+    )
+
+
+class ProSettings(Body):
+    """`PUT license/pro` (§9.1.2): only the keys given change."""
+
+    groups: list[str] = omitted(
+        description="group IDs whose members get permanent licences, by priority"
+    )
+    allow_request: bool = omitted(description="users may ask for a PRO licence")
+    show_info: bool = omitted(description="users see their licence information")
