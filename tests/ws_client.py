@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from websockets.http11 import USER_AGENT
 from websockets.sync.client import ClientConnection, connect
 
 Push = dict[str, Any]
@@ -18,8 +19,7 @@ Push = dict[str, Any]
 class Peer:
     def __init__(self, base_url: str, user_agent: str | None = None) -> None:
         url = base_url.replace("http", "ws") + "/api/v4/ws"
-        agent = {"user_agent_header": user_agent} if user_agent else {}
-        connection = connect(url, open_timeout=10, **agent)
+        connection = connect(url, open_timeout=10, user_agent_header=user_agent or USER_AGENT)
         self.ws: ClientConnection = connection.__enter__()
         self.pushes: list[Push] = []
         self._ids = itertools.count(1)

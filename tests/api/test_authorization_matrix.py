@@ -239,7 +239,7 @@ def world(api: RunningApi) -> World:
     with api.client(admin) as c:
         for user in ("alice", "bob"):
             assert c.post("/users", json={"id": user, "password": "Secret123"}).status_code == 201
-        body = {"id": "alices-room", "topic": "Alice's room", "owner": "alice"}
+        body: dict[str, Any] = {"id": "alices-room", "topic": "Alice's room", "owner": "alice"}
         assert c.post("/conferences", json=body).status_code == 201
         session_id = c.post("/conferences/alices-room/run").json()["session_id"]
         assert c.post("/conferences/alices-room/stop").status_code == 200

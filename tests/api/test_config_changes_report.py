@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from domain.settings.rules import SECTIONS
 from tests.support import RunningApi
 
 
-def _edit(api: RunningApi, token: str, *bodies: dict[str, object]) -> None:
+def _edit(api: RunningApi, token: str, *bodies: Mapping[str, object]) -> None:
     with api.client(token) as c:
         for body in bodies:
             assert c.patch("/settings/main", json=body).status_code == 200

@@ -58,7 +58,11 @@ def _setup(
             for member in members:
                 member_of.setdefault(member, []).append(group.json()["id"])
         for user in users:
-            body = {"id": user, "password": "Secret123", "groups": member_of.get(user, [])}
+            body: dict[str, Any] = {
+                "id": user,
+                "password": "Secret123",
+                "groups": member_of.get(user, []),
+            }
             assert c.post("/users", json=body).status_code == 201
         body = {"id": "room", "topic": "Standup", "owner": "jane", **conference}
         created = c.post("/conferences", json=body)

@@ -65,7 +65,9 @@ def test_joining_a_virtual_room_starts_it_and_the_last_to_leave_ends_it(
         eventually(lambda: not api.system.conferences.get("room").is_running)
     conference = api.system.conferences.get("room")
     ended = [
-        e for e in api.system.store.events.get(conference.id) if type(e).__name__ == "SessionEnded"
+        e
+        for e in api.system.store.events.get(conference.id)
+        if isinstance(e, Conference.SessionEnded)
     ]
     assert [e.cause for e in ended] == ["empty"]
     assert [type(e).__name__ for e in _session_events(api, session_id)].count("Left") == 2

@@ -5,7 +5,6 @@ one"), and `quorum projections rebuild --all` rebuilds them all."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import inspect, text
 
@@ -50,8 +49,8 @@ def _snapshot(api: RunningApi) -> dict[str, list[str]]:
     engine = api.system.sql_engine
     with engine.connect() as sql:
         for name in inspect(engine).get_table_names():
-            rows: Any = sql.execute(text(f'select * from "{name}"')).fetchall()
-            tables[f"sql:{name}"] = sorted(repr(tuple(r)) for r in rows)
+            sql_rows = sql.execute(text(f'select * from "{name}"')).fetchall()
+            tables[f"sql:{name}"] = sorted(repr(tuple(r)) for r in sql_rows)
     return tables
 
 

@@ -77,12 +77,12 @@ def test_we19_permissive_rights_win() -> None:
 
 
 def test_bandwidth_user_wins_then_most_restrictive_group() -> None:
-    groups = [
+    groups: list[dict[str, int | None]] = [
         {"max_inbound_kbps": 2048, "max_outbound_kbps": None},
         {"max_inbound_kbps": 1024, "max_outbound_kbps": 512},
     ]
     assert effective_bandwidth({}, groups) == {"max_inbound_kbps": 1024, "max_outbound_kbps": 512}
-    own = {"max_inbound_kbps": 4096}
+    own: dict[str, int | None] = {"max_inbound_kbps": 4096}
     assert effective_bandwidth(own, groups)["max_inbound_kbps"] == 4096
 
 

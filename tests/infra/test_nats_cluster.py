@@ -100,7 +100,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     try:
         started = None
         for _ in range(3):  # a port taken between the check and the start: try another base
-            started = _cluster_sh("start", directory, _free_base_port())
+            started = _cluster_sh("start", directory, str(_free_base_port()))
             if started.returncode == 0:
                 break
             shutil.rmtree(directory, ignore_errors=True)  # cluster.sh stopped what it started
@@ -151,7 +151,7 @@ async def _replicated_stream(cluster: Cluster) -> None:
         info = await _all_replicas_current(js)
         assert info.config.num_replicas == 3
         assert info.cluster is not None and info.cluster.name == "quorum"
-        replicas = [r.name for r in info.cluster.replicas or []]
+        replicas = [r.name for r in info.cluster.replicas or [] if r.name is not None]
         assert info.cluster.leader is not None and len(replicas) == 2
         assert sorted([info.cluster.leader, *replicas]) == list(NODES)
 

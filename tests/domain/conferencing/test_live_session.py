@@ -18,7 +18,7 @@ from tests.domain.clock import Clock
 def _session(store: QuorumStore, conferences: ConferencesService, **body: Any) -> LiveSession:
     conferences.create({"id": "room", "topic": "Room", "owner": "jane", **body})
     session_id = conferences.run("room")
-    session = store.repository.get(LiveSession.create_id(session_id))
+    session: object = store.repository.get(LiveSession.create_id(session_id))
     assert isinstance(session, LiveSession)
     return session
 
