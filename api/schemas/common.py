@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi.responses import Response
@@ -65,6 +66,12 @@ class Body(BaseModel):
     these models only describe what is accepted; unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def one_of(values: Iterable[str]) -> Any:
+    """A string from one of the domain's lists, documented as that list's enum (the list
+    itself stays in the domain, so the documentation cannot drift from it)."""
+    return Field(json_schema_extra={"enum": list(values)})
 
 
 def omitted(**constraints: Any) -> Any:

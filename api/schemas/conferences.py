@@ -14,7 +14,9 @@ from api.schemas.common import (
     Reply,
     call_string_pattern,
     omitted,
+    one_of,
 )
+from domain.conferencing.schedule import WEEKDAYS
 
 
 class Conference(Reply):
@@ -78,7 +80,7 @@ class Participant(Reply):
 # -- request bodies (domain/conferencing/parameters.py and its checks) ------------------
 
 Name = Annotated[str, Field(max_length=256)]
-Weekday = Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+Weekday = Annotated[str, one_of(WEEKDAYS)]
 JoinMethod = Literal["client_apps", "webrtc", "qr_code", "sip_h323"]
 Seconds = Annotated[int, Field(ge=0, le=253402300799, description="Unix seconds")]
 Pin = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9]+$")] | bool | None

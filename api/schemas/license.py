@@ -6,23 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from api.schemas.common import Body, omitted
+from api.schemas.common import Body, omitted, one_of
+from domain.licensing.terms import EXTENSIONS
 
-Extension = Literal[
-    "public_conferences",
-    "federation",
-    "interpretation",
-    "streaming",
-    "multicast",
-    "dlp",
-    "directory",
-    "license_manager",
-    "border_controller",
-    "sdk",
-    "ldap",
-    "sip_gateway",
-]
-"""domain/licensing/terms.py's EXTENSIONS."""
+Extension = Annotated[str, one_of(EXTENSIONS)]
 
 Count = Annotated[int, Field(ge=0, le=1_000_000, description="licences")]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Body, Reply
+from api.schemas.common import Body, Reply, one_of
 from api.schemas.errors import ErrorBody, OAuthErrorBody
+from domain.oauth.permissions import PERMISSIONS
 
 
 class Application(Reply):
@@ -97,34 +98,7 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
 
 # -- request bodies (domain/oauth/service.py) -------------------------------------------
 
-Permission = Literal[
-    "users",
-    "users:read",
-    "users:write",
-    "groups",
-    "groups:read",
-    "groups:write",
-    "conferences",
-    "conferences:read",
-    "conferences:write",
-    "conferences.participants",
-    "conferences.participants:read",
-    "conferences.participants:write",
-    "conferences.invitations",
-    "conferences.invitations:read",
-    "conferences.invitations:write",
-    "conferences.records",
-    "conferences.records:read",
-    "conferences.records:write",
-    "templates.conferences",
-    "templates.conferences:read",
-    "templates.conferences:write",
-    "conferences.sessions:read",
-    "conferences.messages:read",
-    "logs.calls:read",
-    "logs.calls.participants:read",
-    "logs.calls.invites:read",
-]
+Permission = Annotated[str, one_of(PERMISSIONS)]
 """domain/oauth/permissions.py's PERMISSIONS (a test checks they stay the same)."""
 
 

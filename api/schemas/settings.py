@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from api.schemas.common import Body, Reply, json_body, partial_schema, schema_of
+from api.schemas.common import Body, Reply, json_body, one_of, partial_schema, schema_of
+from domain.settings.rules import LDAP_ATTRIBUTE_KEYS
 
 
 class Section(Reply):
@@ -143,20 +144,7 @@ class UserStorageSwitch(Body):
     )
 
 
-LdapAttribute = Literal[
-    "login",
-    "display_name",
-    "first_name",
-    "last_name",
-    "email",
-    "member_of",
-    "group_member",
-    "group_name",
-    "user_object_class",
-    "group_object_class",
-    "user_filter",
-    "group_filter",
-]
+LdapAttribute = Annotated[str, one_of(LDAP_ATTRIBUTE_KEYS)]
 
 
 class LdapSettings(Body):
