@@ -22,28 +22,21 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.tokens import InvalidToken
+from api.auth import CALLER, bearer_token, live_application
 from domain.oauth.calls import ApplicationCall, action_of
 from domain.shared.actor import Actor, acting_as
-from domain.shared.errors import DomainError
+from domain.shared.errors import Unauthorized
 
 if TYPE_CHECKING:
     from adapters.system import QuorumSystem
-    from api.auth import Principal
 
 log = logging.getLogger(__name__)
 
-CALLER = "quorum.caller"
-"""Scope key `api.auth.authenticated` fills: None once it ran, the Principal of an
-application token once it accepted one."""
 QUEUE_SIZE = 10_000
 BATCH = 100
 """Facts per save: one JetStream atomic batch, one round of writes."""
 LINGER = 0.25
 """Seconds the writer gathers calls before saving them."""
-
-
-def note_caller(request: Request, principal: Principal | None) -> None:
-    request.scope[CALLER] = principal
 
 
 @dataclass(frozen=True)
@@ -142,10 +135,8 @@ class CallWriter:
             return None
         try:
             claims = self.system.tokens.verify(call.token)
-            if claims.kind != "app" or claims.app_id is None or claims.token_id is None:
-                return None
-            app = self.system.oauth.check_token(claims.app_id, claims.token_id)
-        except (InvalidToken, DomainError):
+            app = live_application(self.system, claims)
+        except (InvalidToken, Unauthorized):
             return None
         if claims.scope == "server":
             return _Caller(app.client_id, app.name, "server", app.client_id)
@@ -162,7 +153,7 @@ class ApplicationAudit:
         if scope["type"] == "lifespan":
             await self.app(scope, self._draining(receive), send)
             return
-        token = _bearer(scope) if scope["type"] == "http" else None
+        token = bearer_token(Request(scope)) if scope["type"] == "http" else None
         if token is None:
             await self.app(scope, receive, send)
             return
@@ -232,16 +223,3 @@ def _route_template(scope: Scope) -> str:
         if pattern.match(path[cut:]):
             return path[:cut] + template
     return path
-
-
-def _bearer(scope: Scope) -> str | None:
-    """The request's bearer token, as `api.auth.bearer_token` reads it."""
-    for name, value in scope.get("headers") or []:
-        if name == b"authorization":
-            kind, _, token = value.decode("latin-1").partition(" ")
-            if kind.lower() == "bearer" and token.strip():
-                return token.strip()
-    query = scope.get("query_string") or b""
-    if b"access_token=" in query:
-        return Request(scope).query_params.get("access_token") or None
-    return None

@@ -22,7 +22,7 @@ from fastapi.security import OAuth2, SecurityScopes
 
 from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken, TokenClaims
-from api.app_audit import note_caller
+from domain.oauth.application import OAuthApplication
 from domain.oauth.permissions import PERMISSIONS
 from domain.settings.model import ServerSettings
 from domain.shared.actor import Actor
@@ -103,24 +103,23 @@ def check_admin_address(settings: ServerSettings, ip: str | None) -> None:
 TOKEN_URL = "/api/v4/oauth2/token"
 
 
-def _scope_descriptions() -> dict[str, str]:
-    def described(permission: str) -> str:
-        name, _, access = permission.partition(":")
-        return f"{ {'read': 'read', 'write': 'change'}.get(access, 'read and change') } {name}"
+def _described(permission: str) -> str:
+    """'users:read' → 'read users'; a general one ('users') reads and changes."""
+    name, _, access = permission.partition(":")
+    verb = {"read": "read", "write": "change"}.get(access, "read and change")
+    return f"{verb} {name}"
 
-    return {permission: described(permission) for permission in PERMISSIONS}
 
+SCOPES = {permission: _described(permission) for permission in PERMISSIONS}
 
 OAUTH2 = OAuth2(
     flows=OAuthFlows(
-        clientCredentials=OAuthFlowClientCredentials(
-            tokenUrl=TOKEN_URL, scopes=_scope_descriptions()
-        ),
-        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, scopes=_scope_descriptions()),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=SCOPES),
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, scopes=SCOPES),
         authorizationCode=OAuthFlowAuthorizationCode(
             authorizationUrl="/api/v4/oauth2/authorize",
             tokenUrl=TOKEN_URL,
-            scopes=_scope_descriptions(),
+            scopes=SCOPES,
         ),
     ),
     scheme_name="OAuth2",
@@ -178,18 +177,32 @@ def _user_claims(system: QuorumSystem, token: str | None) -> TokenClaims | None:
     return claims if claims.kind in ("user", "app") else None
 
 
+def live_application(system: QuorumSystem, claims: TokenClaims) -> OAuthApplication:
+    """The application whose access token `claims` are, while the token's record in it is
+    live (read from the store, so a revocation in any process counts at once)."""
+    if claims.kind != "app" or claims.app_id is None or claims.token_id is None:
+        raise Unauthorized("the access token is invalid or has expired")
+    try:
+        return system.oauth.check_token(claims.app_id, claims.token_id)
+    except DomainError:
+        raise Unauthorized("the access token is revoked or has expired") from None
+
+
+CALLER = "quorum.caller"
+"""Request scope key `authenticated` fills for api/app_audit.py: None once it ran, the
+Principal of an application token once it accepted one."""
+
+
+def note_caller(request: Request, principal: Principal | None) -> None:
+    request.scope[CALLER] = principal
+
+
 def _application(
     request: Request, system: QuorumSystem, claims: TokenClaims, settings: ServerSettings
 ) -> Principal:
-    """An OAuth application's access token: valid while its record in the application is
-    (read from the store, so a revocation in any process counts at once). Which routes
-    it may use is `permitted`'s rule."""
-    if claims.app_id is None or claims.token_id is None:
-        raise Unauthorized("the access token is invalid or has expired")
-    try:
-        app = system.oauth.check_token(claims.app_id, claims.token_id)
-    except DomainError:
-        raise Unauthorized("the access token is revoked or has expired") from None
+    """An OAuth application's access token (`live_application`). Which routes it may use
+    is `permitted`'s rule."""
+    app = live_application(system, claims)
     ip, agent = client_ip(request), user_agent_of(request)
     session_id: str | None = None
     if claims.scope == "server":
