@@ -9,12 +9,12 @@ conference they are invited to) answers 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
-from adapters.system import QuorumSystem
 from api.auth import Principal
+from api.dependencies.conferencing import ConferencesQuery
 from domain.sessions.service import Caller
 from domain.shared.errors import Forbidden, NotFound
 from projections import conferences as view
@@ -27,43 +27,42 @@ def party(principal: Principal) -> str | None:
     return principal.name if principal.role == "user" else None
 
 
-def conference(system: QuorumSystem, principal: Principal, cid: str) -> ConferenceRow:
+def conference(conferences: ConferencesQuery, principal: Principal, cid: str) -> ConferenceRow:
     """The conference `cid` as the caller may see it; 404 when it does not exist or
     the caller is a user neither owning it nor invited."""
-    system.fresh("conferences")
-    row = view.get_conference(system.sql_engine, cid)
+    row = conferences.find(cid)
     user = party(principal)
     if row is None or (user is not None and not view.is_party(row, user)):
         raise NotFound(f"no conference {cid!r}")
     return row
 
 
-def check_may_see(system: QuorumSystem, principal: Principal, cid: str) -> None:
+def check_may_see(conferences: ConferencesQuery, principal: Principal, cid: str) -> None:
     if party(principal) is not None:
-        conference(system, principal, cid)
+        conference(conferences, principal, cid)
 
 
-def owned(system: QuorumSystem, principal: Principal, cid: str) -> ConferenceRow:
+def owned(conferences: ConferencesQuery, principal: Principal, cid: str) -> ConferenceRow:
     """The conference `cid` if the caller may change it: only its owner changes a
     conference (administrators change any)."""
-    row = conference(system, principal, cid)
+    row = conference(conferences, principal, cid)
     user = party(principal)
     if user is not None and row.owner.lower() != user:
         raise Forbidden("only the conference's owner may change it")
     return row
 
 
-def check_may_change(system: QuorumSystem, principal: Principal, cid: str) -> None:
+def check_may_change(conferences: ConferencesQuery, principal: Principal, cid: str) -> None:
     if party(principal) is not None:
-        owned(system, principal, cid)
+        owned(conferences, principal, cid)
 
 
-def caller(system: QuorumSystem, principal: Principal, cid: str) -> Caller:
+def caller(conferences: ConferencesQuery, principal: Principal, cid: str) -> Caller:
     """Who manages a running conference's participants. The owner, from the API, with
     the authority of an administrator; an invitee by the domain's moderator rule
     (a moderator taking part, §2.3)."""
     user = party(principal)
-    if user is None or conference(system, principal, cid).owner.lower() == user:
+    if user is None or conference(conferences, principal, cid).owner.lower() == user:
         return Caller(admin=principal.name)
     return Caller(user_id=user)
 
@@ -78,27 +77,25 @@ def end_cause(principal: Principal) -> str:
     return "admin" if party(principal) is None else "moderator"
 
 
-def check_owner_field(principal: Principal, body: dict[str, Any]) -> None:
+def check_owner_field(principal: Principal, owner: str | None) -> None:
     """A user's conference is their own: `owner` may only name them."""
     user = party(principal)
-    owner = body.get("owner")
-    if user is not None and owner is not None and str(owner).lower() != user:
+    if user is not None and owner is not None and owner.lower() != user:
         raise Forbidden("a user may only own their own conferences")
 
 
-def conference_to_create(
-    system: QuorumSystem, principal: Principal, body: dict[str, Any]
-) -> dict[str, Any]:
-    """A user's new conference is theirs, and only if their groups have the right to
-    create conferences (§13.3.1, USR-02)."""
+def new_conference_owner(
+    principal: Principal, owner: str | None, may_create: Callable[[str], bool]
+) -> str | None:
+    """The owner of a new conference: a user's is theirs, and only if their groups have
+    the right to create conferences (§13.3.1, USR-02)."""
     user = party(principal)
     if user is None:
-        return body
-    check_owner_field(principal, body)
-    account = system.users.get(user)
-    if not system.groups.rights_of(account.group_ids)["create_conferences"]:
+        return owner
+    check_owner_field(principal, owner)
+    if not may_create(user):
         raise Forbidden("your groups do not allow creating conferences (§13.3.1)")
-    return {**body, "owner": body.get("owner") or user}
+    return owner or user
 
 
 def calls(principal: Principal, filters: CallFilters) -> CallFilters:

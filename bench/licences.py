@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 
 from bench.common import machine_lines, rate, running_system, write_section
+from domain.conferencing.parameters import ConferenceFields
 from domain.identity.group import NO_GROUP
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.clock import now
@@ -65,7 +66,12 @@ def main() -> None:
         for round_, threads in enumerate(THREADS):
             cid = f"room{threads}"
             with acting_as(SYSTEM):
-                room = {"id": cid, "topic": cid, "owner": "u0", "allow_uninvited": True}
+                room: ConferenceFields = {
+                    "id": cid,
+                    "topic": cid,
+                    "owner": "u0",
+                    "allow_uninvited": True,
+                }
                 system.conferences.create(room)
                 system.conferences.run(cid)
             users = [f"u{i}" for i in range(round_ * USERS, (round_ + 1) * USERS)]

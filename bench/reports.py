@@ -47,7 +47,7 @@ from api.auth import Principal
 from api.routes import reports as routes
 from bench.common import machine_lines, rate, running_system, write_section
 from domain.conferencing.conference import Conference
-from domain.conferencing.parameters import check_parameters
+from domain.conferencing.parameters import ConferenceFields, check_parameters
 from domain.identity.lockout import LockoutPolicy, count_failure
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.user import User
@@ -132,7 +132,11 @@ class Workload:
             self.conferences = []
             for i in range(conferences):
                 owner = self.user_ids[i * 7 % users]
-                body = {"topic": f"Weekly sync {i}", "owner": owner, "mode": MODES[i % 4]}
+                body: ConferenceFields = {
+                    "topic": f"Weekly sync {i}",
+                    "owner": owner,
+                    "mode": MODES[i % 4],
+                }
                 conference = Conference(cid=f"room{i:04d}", parameters=check_parameters(body))
                 self.conferences.append(conference)
                 self._save(conference)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api import visibility
 from api.auth import Principal, System, signed_in_with, writing_own
+from api.dependencies.conferencing import ConferencesQuery
 from api.routes.recordings import RECORDINGS
 from api.routes.reports import CALLS, CHAT, FRESHNESS_WAIT, OrderBy, Pages, answer, parse_when
 from api.schemas.reports import CallsPage, ChatPage, RecordingsPage
@@ -62,7 +63,7 @@ def conference_sessions(
     paging: Pages,
 ) -> dict[str, Any]:
     """The conference's sessions, past and running (Call History rows, §16.2)."""
-    row = visibility.conference(system, principal, cid)
+    row = visibility.conference(ConferencesQuery.of(system), principal, cid)
     filters = CallFilters(cid=row.shown_cid, date_from=dates.since(row), date_to=dates.until())
     return _listed(answer(CALLS, filters, principal, system, response, order, paging))
 
@@ -79,7 +80,7 @@ def conference_messages(
     sender: str | None = None,
 ) -> dict[str, Any]:
     """The messages of the conference's group chat (Chat Messages rows, §16.3)."""
-    row = visibility.conference(system, principal, cid)
+    row = visibility.conference(ConferencesQuery.of(system), principal, cid)
     filters = ChatFilters(
         date_from=dates.since(row),
         date_to=dates.until(),
@@ -100,7 +101,7 @@ def conference_recordings(
     paging: Pages,
 ) -> dict[str, Any]:
     """The conference's finished recordings (Conference Recordings rows, §16.5)."""
-    row = visibility.conference(system, principal, cid)
+    row = visibility.conference(ConferencesQuery.of(system), principal, cid)
     filters = RecordingFilters(cid=row.cid, date_from=dates.since(row), date_to=dates.until())
     return _listed(answer(RECORDINGS, filters, principal, system, response, order, paging))
 
@@ -114,7 +115,7 @@ def delete_conference_recording(
 ) -> None:
     """Delete one of the conference's recordings and its file (administrators, or the
     conference's owner); an Events row `delete_video_recording`."""
-    row = visibility.owned(system, principal, cid)
+    row = visibility.owned(ConferencesQuery.of(system), principal, cid)
     recording = system.recordings.get(recording_id)
     ours = recording.conference_id.lower() == row.cid
     if not ours or recording.started_at < visibility.since_created(row, None):

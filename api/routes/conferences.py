@@ -3,15 +3,21 @@ layout, invitations and webinar registrations."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from adapters.system import QuorumSystem
 from api import visibility
-from api.auth import Principal, System, client_ip, reading, signed_in_with, writing_own
-from api.routes.settings import _expected_version
-from api.schemas.common import Listing, documented_body
+from api.auth import Principal, client_ip, reading, signed_in_with, writing_own
+from api.dependencies.conferencing import (
+    Conferences,
+    ConferencesQuery,
+    ConferencesView,
+    CreationRight,
+    ExpectedVersion,
+    Sessions,
+)
+from api.schemas.common import Listing, documented_body, parsed
 from api.schemas.conferences import (
     Conference,
     ConferenceChange,
@@ -20,44 +26,38 @@ from api.schemas.conferences import (
     ConferenceList,
     InvitationAdd,
     InvitationsAdd,
+    InvitationsOrOne,
     LayoutChange,
     LockChange,
     PinChange,
     Registration,
     RegistrationForm,
 )
+from domain.conferencing.parameters import ConferenceFields
 from domain.sessions.service import Caller
 from domain.shared.actor import Actor, acting_as
-from domain.shared.errors import NotFound, invalid
+from domain.shared.errors import invalid
 from projections import conferences as view
 from projections.report_query import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/conferences", tags=["conferences"])
+SHOWN_ONLY = ("url", "effective_join_methods")
+"""What GET adds for the conference page: it may come back unchanged in a PATCH."""
 
 
-def _shown(system: QuorumSystem, cid: str, response: Response | None = None) -> dict[str, Any]:
-    system.fresh("conferences")
-    row = view.get_conference(system.sql_engine, cid)
-    if row is None:
-        raise NotFound(f"no conference {cid!r}")
+def _shown(
+    conferences: ConferencesQuery, cid: str, response: Response | None = None
+) -> dict[str, Any]:
+    row = conferences.get(cid)
     if response is not None:
         response.headers["ETag"] = f'"{row.version}"'
-    shown = view.details(row)
-    methods = shown.get("join_methods")
-    if methods is None:  # the server's default for the access type (§14.7.3)
-        defaults = system.settings.get().section("conferences")
-        methods = defaults[f"{row.access}_join_methods"]
-    return {
-        **shown,
-        "url": f"https://{system.config.server_name}/c/{row.shown_cid}",
-        "effective_join_methods": methods,
-    }
+    return conferences.shown(row)
 
 
 @router.get("", response_model=ConferenceList)
 def list_conferences(
     principal: Annotated[Principal, signed_in_with("conferences:read")],
-    system: System,
+    conferences: ConferencesView,
     topic: str | None = None,
     owner: str | None = None,
     participant: str | None = None,
@@ -72,7 +72,6 @@ def list_conferences(
     """Ongoing conferences first, then by the chosen order (§14.1)."""
     if sort_field not in view.SORTABLE:
         raise invalid("sort_field", f"sort by one of {', '.join(view.SORTABLE)}")
-    system.fresh("conferences")
     filters = {
         "topic": topic,
         "owner": owner,
@@ -82,9 +81,7 @@ def list_conferences(
         "mode": mode,
         "visible_to": visibility.party(principal),
     }
-    total, rows = view.list_conferences(
-        system.sql_engine, filters, page, page_size, sort_field, sort_order == 1
-    )
+    total, rows = conferences.page(filters, page, page_size, sort_field, sort_order == 1)
     return {"cnt": total, "conferences": [view.details(r) for r in rows]}
 
 
@@ -95,14 +92,21 @@ def list_conferences(
     openapi_extra=documented_body(ConferenceCreate),
 )
 def create_conference(
-    body: dict[str, Any],
+    # Not even `topic` is required here: the domain names what is missing, and a user's
+    # own conference needs no `owner`.
+    body: Annotated[ConferenceCreate, parsed(ConferenceCreate, partial=True)],
     principal: Annotated[Principal, writing_own("conferences:write")],
-    system: System,
+    conferences: Conferences,
+    shown: ConferencesView,
+    may_create: CreationRight,
 ) -> dict[str, Any]:
-    body = visibility.conference_to_create(system, principal, body)
+    fields = cast(ConferenceFields, body.given())
+    owner = visibility.new_conference_owner(principal, fields.get("owner"), may_create)
+    if owner is not None:
+        fields["owner"] = owner
     with acting_as(principal.actor):
-        conference = system.conferences.create(body)
-    return _shown(system, conference.cid)
+        conference = conferences.create(fields)
+    return _shown(shown, conference.cid)
 
 
 @router.get("/{cid}", response_model=Conference)
@@ -110,10 +114,10 @@ def get_conference(
     cid: str,
     response: Response,
     principal: Annotated[Principal, signed_in_with("conferences:read")],
-    system: System,
+    conferences: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_see(system, principal, cid)
-    return _shown(system, cid, response)
+    visibility.check_may_see(conferences, principal, cid)
+    return _shown(conferences, cid, response)
 
 
 @router.patch(
@@ -123,121 +127,127 @@ def get_conference(
 )
 def edit_conference(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[ConferenceChange, parsed(ConferenceChange, partial=True)],
     response: Response,
     principal: Annotated[Principal, writing_own("conferences:write")],
-    system: System,
-    if_match: Annotated[str | None, Header()] = None,
+    conferences: Conferences,
+    shown: ConferencesView,
+    expected_version: ExpectedVersion,
 ) -> dict[str, Any]:
     """Refused (409) while running: then only PIN, lock, layout and ID change (§14.3)."""
-    # What GET adds for the conference page may come back unchanged in a PATCH.
-    body = {k: v for k, v in body.items() if k not in ("url", "effective_join_methods")}
-    visibility.check_may_change(system, principal, cid)
-    visibility.check_owner_field(principal, body)
+    changes = cast(ConferenceFields, body.given(ignored=SHOWN_ONLY))
+    visibility.check_may_change(shown, principal, cid)
+    visibility.check_owner_field(principal, changes.get("owner"))
     with acting_as(principal.actor):
-        conference, _ = system.conferences.edit(cid, body, _expected_version(if_match))
-    return _shown(system, conference.cid, response)
+        conference, _ = conferences.edit(cid, changes, expected_version)
+    return _shown(shown, conference.cid, response)
 
 
 @router.delete("/{cid}", status_code=204)
 def delete_conference(
-    cid: str, principal: Annotated[Principal, writing_own("conferences:write")], system: System
+    cid: str,
+    principal: Annotated[Principal, writing_own("conferences:write")],
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> None:
-    visibility.check_may_change(system, principal, cid)
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        system.conferences.delete(cid)
+        conferences.delete(cid)
 
 
 @router.post("/{cid}/run", response_model=Conference)
 def run_conference(
-    cid: str, principal: Annotated[Principal, writing_own("conferences:write")], system: System
+    cid: str,
+    principal: Annotated[Principal, writing_own("conferences:write")],
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_change(system, principal, cid)
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        session_id = system.conferences.run(cid, visibility.start_cause(principal))
-    return {**_shown(system, cid), "session_id": session_id}
+        session_id = conferences.run(cid, visibility.start_cause(principal))
+    return {**_shown(shown, cid), "session_id": session_id}
 
 
 @router.post("/{cid}/stop", response_model=Conference)
 def stop_conference(
-    cid: str, principal: Annotated[Principal, writing_own("conferences:write")], system: System
+    cid: str,
+    principal: Annotated[Principal, writing_own("conferences:write")],
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_change(system, principal, cid)
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        system.conferences.stop(cid, visibility.end_cause(principal))
-    return _shown(system, cid)
+        conferences.stop(cid, visibility.end_cause(principal))
+    return _shown(shown, cid)
 
 
 @router.put("/{cid}/id", response_model=Conference, openapi_extra=documented_body(ConferenceId))
 def change_conference_id(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[ConferenceId, parsed(ConferenceId)],
     principal: Annotated[Principal, writing_own("conferences:write")],
-    system: System,
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     """A new CID, before the start or while running (§3.4)."""
-    visibility.check_may_change(system, principal, cid)
-    new_cid = body.get("id")
-    if set(body) != {"id"} or not isinstance(new_cid, str):
-        raise invalid("id", 'give {"id": "new-cid"}', reason="required")
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        conference = system.conferences.change_cid(cid, new_cid)
-    return _shown(system, conference.cid)
+        conference = conferences.change_cid(cid, body.id)
+    return _shown(shown, conference.cid)
 
 
 @router.put("/{cid}/pin", response_model=Conference, openapi_extra=documented_body(PinChange))
 def change_pin(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[PinChange, parsed(PinChange)],
     principal: Annotated[Principal, writing_own("conferences:write")],
-    system: System,
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     """`{"pin": "123456"}`, `{"pin": true}` to generate one, `{"pin": null}` to remove it."""
-    visibility.check_may_change(system, principal, cid)
-    if set(body) != {"pin"}:
-        raise invalid("pin", 'give {"pin": ...}', reason="required")
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        system.conferences.set_pin(cid, body["pin"])
-    return _shown(system, cid)
+        conferences.set_pin(cid, body.pin)
+    return _shown(shown, cid)
 
 
 @router.put("/{cid}/lock", response_model=Conference, openapi_extra=documented_body(LockChange))
 def change_lock(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[LockChange, parsed(LockChange)],
     principal: Annotated[Principal, writing_own("conferences:write")],
-    system: System,
+    sessions: Sessions,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     """Only a running conference is locked; it unlocks when its session ends (§14.3.1)."""
-    visibility.check_may_change(system, principal, cid)
-    if set(body) != {"locked"} or not isinstance(body["locked"], bool):
-        raise invalid("locked", 'give {"locked": true|false}')
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        system.sessions.set_lock(cid, body["locked"], Caller(admin=principal.name))
-    return _shown(system, cid)
+        sessions.set_lock(cid, body.locked, Caller(admin=principal.name))
+    return _shown(shown, cid)
 
 
 @router.put("/{cid}/layout", response_model=Conference, openapi_extra=documented_body(LayoutChange))
 def change_layout(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[LayoutChange, parsed(LayoutChange)],
     principal: Annotated[Principal, writing_own("conferences:write")],
-    system: System,
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_change(system, principal, cid)
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        system.conferences.set_layout(cid, body.get("layout"))
-    return _shown(system, cid)
+        conferences.set_layout(cid, body.given().get("layout"))
+    return _shown(shown, cid)
 
 
 @router.get("/{cid}/invitations", response_model=Listing)
 def list_invitations(
     cid: str,
     principal: Annotated[Principal, signed_in_with("conferences.invitations:read")],
-    system: System,
+    conferences: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_see(system, principal, cid)
-    invitations = _shown(system, cid).get("invitations", [])
+    visibility.check_may_see(conferences, principal, cid)
+    invitations = _shown(conferences, cid).get("invitations", [])
     # `invitations` is the original API v4's name for the list.
     return {"cnt": len(invitations), "list": invitations, "invitations": invitations}
 
@@ -250,21 +260,23 @@ def list_invitations(
 )
 def add_invitations(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[InvitationsOrOne, parsed(InvitationsOrOne)],
     principal: Annotated[Principal, writing_own("conferences.invitations:write")],
-    system: System,
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`, or one
     as the original API v4 takes it: `{"invitation": {...}}` (answered in kind)."""
-    visibility.check_may_change(system, principal, cid)
-    single = body.get("invitation")
-    if single is not None and "invitations" in body:
+    visibility.check_may_change(shown, principal, cid)
+    given = body.given()
+    single = given.get("invitation")
+    if single is not None and "invitations" in given:
         raise invalid("invitation", "give either invitation or invitations")
-    entries = [single] if single is not None else body.get("invitations")
-    if not isinstance(entries, list):
+    entries = [single] if single is not None else given.get("invitations")
+    if entries is None:
         raise invalid("invitations", "must be a list", reason="required")
     with acting_as(principal.actor):
-        added = system.conferences.invite(cid, entries)
+        added = conferences.invite(cid, entries)
     reply: dict[str, Any] = {"cnt": len(added), "list": added}
     return {**reply, "invitation": added[0]} if single is not None else reply
 
@@ -274,11 +286,12 @@ def remove_invitation(
     cid: str,
     invitation_id: str,
     principal: Annotated[Principal, writing_own("conferences.invitations:write")],
-    system: System,
+    conferences: Conferences,
+    shown: ConferencesView,
 ) -> None:
-    visibility.check_may_change(system, principal, cid)
+    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
-        system.conferences.uninvite(cid, invitation_id)
+        conferences.uninvite(cid, invitation_id)
 
 
 @router.post(
@@ -287,19 +300,21 @@ def remove_invitation(
     response_model=Registration,
     openapi_extra=documented_body(RegistrationForm),
 )
-def register(cid: str, body: dict[str, Any], request: Request, system: System) -> dict[str, Any]:
+def register(
+    cid: str,
+    body: Annotated[RegistrationForm, parsed(RegistrationForm)],
+    request: Request,
+    conferences: Conferences,
+) -> dict[str, Any]:
     """Webinar registration (§14.4.8): open to guests, no token needed."""
-    guest = Actor(kind="guest", name=str(body.get("email") or "guest")[:256], ip=client_ip(request))
+    guest = Actor(kind="guest", name=(body.email or "guest")[:256], ip=client_ip(request))
     with acting_as(guest):
-        return system.conferences.register(cid, body)
+        return conferences.register(cid, body.given())
 
 
 @router.get("/{cid}/registrations", response_model=Listing)
 def list_registrations(
-    cid: str, _: Annotated[Principal, reading("conferences:read")], system: System
+    cid: str, _: Annotated[Principal, reading("conferences:read")], conferences: ConferencesView
 ) -> dict[str, Any]:
-    system.fresh("conferences")
-    row = view.get_conference(system.sql_engine, cid)
-    if row is None:
-        raise NotFound(f"no conference {cid!r}")
+    row = conferences.get(cid)
     return {"cnt": len(row.registrants), "list": row.registrants}

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from api import visibility
-from api.auth import Principal, System, signed_in_with, writing_own
-from api.schemas.common import documented_body
+from api.auth import Principal, signed_in_with, writing_own
+from api.dependencies.conferencing import ConferencesView, Sessions
+from api.schemas.common import documented_body, parsed
 from api.schemas.conferences import (
     Called,
     Participant,
@@ -29,11 +30,12 @@ CHANGES = ("admitted", "moderator", "podium", "microphone", "camera")
 def list_participants(
     cid: str,
     principal: Annotated[Principal, signed_in_with("conferences.participants:read")],
-    system: System,
+    sessions: Sessions,
+    conferences: ConferencesView,
 ) -> dict[str, Any]:
     """Joined and waiting participants, and the invitees who have not joined."""
-    participants = system.sessions.participants(cid, visibility.caller(system, principal, cid))
-    not_joined = system.sessions.not_joined(cid)
+    participants = sessions.participants(cid, visibility.caller(conferences, principal, cid))
+    not_joined = sessions.not_joined(cid)
     return {
         "cnt": len(participants),
         "list": participants,
@@ -48,14 +50,15 @@ def list_participants(
 )
 def add_participants(
     cid: str,
-    body: dict[str, Any],
+    body: Annotated[ParticipantsCall, parsed(ParticipantsCall)],
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
-    system: System,
+    sessions: Sessions,
+    conferences: ConferencesView,
 ) -> dict[str, Any]:
     """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
-    caller = visibility.caller(system, principal, cid)
+    caller = visibility.caller(conferences, principal, cid)
     with acting_as(principal.actor):
-        called = system.sessions.invite(cid, body.get("participants"), caller)
+        called = sessions.invite(cid, body.participants, caller)
     return {"called": called}
 
 
@@ -63,11 +66,12 @@ def add_participants(
 def call_again(
     cid: str,
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
-    system: System,
+    sessions: Sessions,
+    conferences: ConferencesView,
 ) -> dict[str, Any]:
     """ "Call again": every invitee not connected is called (§14.3.2)."""
     with acting_as(principal.actor):
-        called = system.sessions.call_again(cid, visibility.caller(system, principal, cid))
+        called = sessions.call_again(cid, visibility.caller(conferences, principal, cid))
     return {"called": called}
 
 
@@ -79,33 +83,29 @@ def call_again(
 def change_participant(
     cid: str,
     participant_id: str,
-    body: dict[str, Any],
+    body: Annotated[ParticipantChange, parsed(ParticipantChange, partial=True)],
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
-    system: System,
+    sessions: Sessions,
+    conferences: ConferencesView,
 ) -> dict[str, Any]:
     """Any of `admitted: true`, `moderator`, `podium`, `microphone`, `camera`."""
-    caller, sessions = visibility.caller(system, principal, cid), system.sessions
-    unknown = sorted(set(body) - set(CHANGES))
-    if unknown:
-        raise invalid(unknown[0], f"not a participant setting; use {', '.join(CHANGES)}")
-    if not body:
+    caller = visibility.caller(conferences, principal, cid)
+    given = body.model_fields_set
+    if not given:
         raise invalid("body", f"give any of {', '.join(CHANGES)}", reason="required")
-    for name, value in body.items():
-        if not isinstance(value, bool):
-            raise invalid(name, "must be true or false")
     participant: dict[str, Any] = {}
     with acting_as(principal.actor):
-        if body.get("admitted") is not None:
-            if body["admitted"] is not True:
+        if "admitted" in given:
+            if body.admitted is not True:
                 raise invalid("admitted", "only true: a participant is admitted, not sent back")
             participant = sessions.admit(cid, participant_id, caller)
-        if "moderator" in body:
-            participant = sessions.set_moderator(cid, participant_id, body["moderator"], caller)
-        if "podium" in body:
-            participant = sessions.set_podium(cid, participant_id, body["podium"], caller)
-        if "microphone" in body or "camera" in body:
+        if "moderator" in given:
+            participant = sessions.set_moderator(cid, participant_id, body.moderator, caller)
+        if "podium" in given:
+            participant = sessions.set_podium(cid, participant_id, body.podium, caller)
+        if "microphone" in given or "camera" in given:
             participant = sessions.set_media(
-                cid, participant_id, body.get("microphone"), body.get("camera"), caller
+                cid, participant_id, body.microphone, body.camera, caller
             )
     return participant
 
@@ -115,7 +115,8 @@ def remove_participant(
     cid: str,
     participant_id: str,
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
-    system: System,
+    sessions: Sessions,
+    conferences: ConferencesView,
 ) -> None:
     with acting_as(principal.actor):
-        system.sessions.remove(cid, participant_id, visibility.caller(system, principal, cid))
+        sessions.remove(cid, participant_id, visibility.caller(conferences, principal, cid))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter
 
-from adapters.system import QuorumSystem
-from api.auth import Principal, System, reading, writing
-from api.routes.conferences import _shown
-from api.schemas.common import documented_body
+from api.auth import Principal, reading, writing
+from api.dependencies.conferencing import ConferencesView, Templates
+from api.schemas.common import documented_body, parsed
 from api.schemas.conferences import (
     Conference,
     FromTemplate,
@@ -18,31 +17,23 @@ from api.schemas.conferences import (
     TemplateCreate,
     TemplateList,
 )
+from domain.conferencing.parameters import ConferenceFields
+from domain.conferencing.templates_service import TemplateFields
 from domain.shared.actor import acting_as
-from domain.shared.errors import NotFound
-from projections import conferences as view
+from projections.conferences import TemplateRow
 
 router = APIRouter(prefix="/templates/conferences", tags=["templates"])
 
 
-def _template(system: QuorumSystem, template_id: str) -> dict[str, Any]:
-    system.fresh("conferences")
-    row = view.get_template(system.sql_engine, template_id)
-    if row is None:
-        raise NotFound(f"no template {template_id!r}")
+def _shown(row: TemplateRow) -> dict[str, Any]:
     return {"id": row.template_id, **row.parameters, "created_at": int(row.created_at.timestamp())}
 
 
 @router.get("", response_model=TemplateList)
 def list_templates(
-    _: Annotated[Principal, reading("templates.conferences:read")], system: System
+    _: Annotated[Principal, reading("templates.conferences:read")], shown: ConferencesView
 ) -> dict[str, Any]:
-    system.fresh("conferences")
-    rows = view.list_templates(system.sql_engine)
-    templates = [
-        {"id": r.template_id, **r.parameters, "created_at": int(r.created_at.timestamp())}
-        for r in rows
-    ]
+    templates = [_shown(r) for r in shown.templates()]
     return {"cnt": len(templates), "templates": templates}
 
 
@@ -50,20 +41,23 @@ def list_templates(
     "", status_code=201, response_model=Template, openapi_extra=documented_body(TemplateCreate)
 )
 def create_template(
-    body: dict[str, Any],
+    body: Annotated[TemplateCreate, parsed(TemplateCreate, partial=True)],
     principal: Annotated[Principal, writing("templates.conferences:write")],
-    system: System,
+    templates: Templates,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        template = system.templates.create(body)
-    return _template(system, str(template.id))
+        template = templates.create(cast(ConferenceFields, body.given()))
+    return _shown(shown.template(str(template.id)))
 
 
 @router.get("/{template_id}", response_model=Template)
 def get_template(
-    template_id: str, _: Annotated[Principal, reading("templates.conferences:read")], system: System
+    template_id: str,
+    _: Annotated[Principal, reading("templates.conferences:read")],
+    shown: ConferencesView,
 ) -> dict[str, Any]:
-    return _template(system, template_id)
+    return _shown(shown.template(template_id))
 
 
 @router.patch(
@@ -73,23 +67,24 @@ def get_template(
 )
 def edit_template(
     template_id: str,
-    body: dict[str, Any],
+    body: Annotated[TemplateChange, parsed(TemplateChange, partial=True)],
     principal: Annotated[Principal, writing("templates.conferences:write")],
-    system: System,
+    templates: Templates,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        system.templates.edit(template_id, body)
-    return _template(system, template_id)
+        templates.edit(template_id, cast(TemplateFields, body.given()))
+    return _shown(shown.template(template_id))
 
 
 @router.delete("/{template_id}", status_code=204)
 def delete_template(
     template_id: str,
     principal: Annotated[Principal, writing("templates.conferences:write")],
-    system: System,
+    templates: Templates,
 ) -> None:
     with acting_as(principal.actor):
-        system.templates.delete(template_id)
+        templates.delete(template_id)
 
 
 @router.post(
@@ -100,11 +95,12 @@ def delete_template(
 )
 def conference_from_template(
     template_id: str,
-    body: dict[str, Any],
+    body: Annotated[FromTemplate, parsed(FromTemplate, partial=True)],
     principal: Annotated[Principal, writing("templates.conferences:read", "conferences:write")],
-    system: System,
+    templates: Templates,
+    shown: ConferencesView,
 ) -> dict[str, Any]:
     """A new conference from the template; the body may override any parameter."""
     with acting_as(principal.actor):
-        conference = system.templates.create_conference(template_id, body)
-    return _shown(system, conference.cid)
+        conference = templates.create_conference(template_id, cast(ConferenceFields, body.given()))
+    return shown.shown(shown.get(conference.cid))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import SchemaValidator
 
 from domain.identity.call_strings import PREFIXES as CALL_PREFIXES
 
@@ -61,11 +64,99 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class Body(BaseModel):
-    """A request body's documentation. Routes still read the JSON themselves (the domain
-    checks it and names the bad field, and a PATCH tells an absent field from null), so
-    these models only describe what is accepted; unknown fields are refused."""
+    """A request body: its route's parameter (through `parsed`), validated against the
+    JSON's shape: which fields exist (unknown ones are refused), their JSON types, with
+    no coercion (`"yes"` is not a bool, `"5"` not an int), and the required ones. The
+    limits, enums and patterns it shows are documentation: the domain's parameter rules
+    enforce them, once, and name the bad field. `model_fields_set` tells a PATCH's
+    absent field from its null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    def given(self, *, ignored: Iterable[str] = ()) -> dict[str, Any]:
+        """The fields the client sent (but `ignored`), as JSON (nested objects too): what
+        the domain's typed commands receive."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude=set(ignored))
+
+
+B = TypeVar("B", bound=Body)
+
+
+def parsed(model: type[B], *, partial: bool = False) -> Any:
+    """`Depends` reading the JSON request body as `model`'s shape (`Body`), a bad one
+    refused as a RequestValidationError (api/errors.py: our 400 naming every field).
+    `partial`: no top-level field is required (a PATCH, or a create body whose required
+    fields the domain names). The route documents the body with `documented_body`."""
+    validator = shape_validator(model, partial=partial)
+
+    async def read(request: Request) -> B:
+        raw = await request.body()
+        if not raw.strip():
+            missing = {"type": "missing", "loc": ("body",), "msg": "Field required"}
+            raise RequestValidationError([missing])
+        try:
+            body: B = validator.validate_json(raw)
+        except ValidationError as e:
+            errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
+            raise RequestValidationError(errors) from None
+        return body
+
+    return Depends(read)
+
+
+_CONSTRAINED = {"str", "int", "float", "list", "dict", "set", "frozenset", "tuple"}
+_LIMITS = {"max_length", "min_length", "pattern", "ge", "le", "gt", "lt", "multiple_of"}
+
+
+def shape_validator(model: type[BaseModel], *, partial: bool = False) -> SchemaValidator:
+    """A validator of `model` without the value rules its fields document (limits,
+    patterns, enums): those are the domain's. It still makes `model` instances."""
+    schema = _shape(model.__pydantic_core_schema__)
+    if partial:
+        _optional_fields(schema)
+    # pydantic-core reuses a finished model's own validator for its schema (with the
+    # limits); marked unfinished while this one is built, each model gets `schema`'s.
+    models = {m for m in _models(schema) if m.__dict__.get("__pydantic_complete__")}
+    try:
+        for m in models:
+            m.__pydantic_complete__ = False
+        return SchemaValidator(schema)
+    finally:
+        for m in models:
+            m.__pydantic_complete__ = True
+
+
+def _models(node: Any) -> Iterable[type[BaseModel]]:
+    if isinstance(node, dict):
+        if node.get("type") == "model":
+            yield node["cls"]
+        for value in node.values():
+            yield from _models(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _models(item)
+
+
+def _shape(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_shape(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("type")
+    if kind == "literal":
+        types = {type(value) for value in node["expected"]}
+        if types in ({str}, {bool}, {int}):
+            return {"type": types.pop().__name__, "strict": True}
+    constrained = isinstance(kind, str) and kind in _CONSTRAINED
+    return {k: _shape(v) for k, v in node.items() if not (constrained and k in _LIMITS)}
+
+
+def _optional_fields(schema: dict[str, Any]) -> None:
+    fields = schema["schema"]["fields"]
+    for name, field in fields.items():
+        if field["schema"]["type"] != "default":
+            fields[name] = {**field, "schema": {"type": "default", "schema": field["schema"]}}
+            fields[name]["schema"]["default"] = None
 
 
 def one_of(values: Iterable[str]) -> Any:

@@ -312,6 +312,12 @@ class ConferenceChange(ReadOnlyFields, ConferenceFields):
     """`PATCH conferences/{cid}`: the parameters to change (while running, only PIN,
     lock, layout and ID change, through their own routes)."""
 
+    id: str = omitted(
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="a new conference ID (CID); as `PUT conferences/{cid}/id`",
+    )
+
 
 class TemplateCreate(ConferenceFields):
     """A conference's parameters without its ID (chosen for each conference, §14.5)."""
@@ -350,6 +356,14 @@ class InvitationAdd(Body):
     invitation: Invitation
 
 
+class InvitationsOrOne(Body):
+    """What `POST conferences/{cid}/invitations` reads: `InvitationsAdd` or
+    `InvitationAdd` (the route refuses both at once, naming the field)."""
+
+    invitations: list[Invitation] = omitted()
+    invitation: Invitation = omitted()
+
+
 class ParticipantsCall(Body):
     participants: list[str] = Field(description="user IDs or call strings (#sip:…) to call now")
 
@@ -371,6 +385,8 @@ class RegistrationForm(Body):
         extra="allow",
         json_schema_extra={"additionalProperties": {"type": "string", "maxLength": 256}},
     )
+
+    __pydantic_extra__: dict[str, str] = Field(init=False)
 
     display_name: str = omitted(max_length=256)
     email: str = omitted(max_length=256)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from copy import deepcopy
-from typing import Any
+from typing import Any, TypedDict
 
 from domain.conferencing import registration as reg
 from domain.conferencing.checks import boolean, one_of, text, whole
@@ -122,11 +122,51 @@ NEW: dict[str, Any] = {
 }
 """Before defaults that depend on other fields (mode, caps, category, webinar parts)."""
 
+
+class ConferenceFields(TypedDict, total=False):
+    """A create or edit body's fields as the API receives them (JSON values): every one
+    is checked by `check_parameters` (values, and the rules that span fields)."""
+
+    id: str
+    """The conference ID (CID): custom at creation, a new one in an edit (cid.py)."""
+    topic: str
+    owner: str
+    description: str | None
+    location: str | None
+    access: str
+    mode: str
+    max_podiums: int
+    max_participants: int
+    schedule: dict[str, Any]
+    invitations: list[dict[str, Any]]
+    pin: str | bool | None
+    allow_uninvited: bool
+    waiting_room_enabled: bool
+    waiting_room_category: str
+    on_join_mute_camera: bool
+    on_join_mute_mic: bool
+    recording_enabled: bool
+    auto_invite: bool
+    join_methods: list[str] | None
+    mcu_mode: bool
+    multicast: dict[str, Any]
+    media_limits: dict[str, Any] | None
+    interpretation: dict[str, Any] | None
+    layout: dict[str, Any] | None
+    registration: dict[str, Any] | None
+    guest_permissions: dict[str, Any] | None
+    guests_limit: int | None
+    state: str | None
+    session_id: str | None
+    created_at: int | None
+    locked: bool | None
+
+
 Check = Callable[[Any], Any]
 
 
 def check_parameters(
-    body: Mapping[str, Any],
+    fields: ConferenceFields,
     *,
     current: Mapping[str, Any] | None = None,
     read_only: Mapping[str, Any] | None = None,
@@ -134,9 +174,10 @@ def check_parameters(
     generate: PinGenerator = generate_pin,
     fixed: bool = True,
 ) -> dict[str, Any]:
-    """The full parameters after applying `body` to `current` (None: a new conference).
+    """The full parameters after applying `fields` to `current` (None: a new conference).
     `fixed`: the rules of an existing conference (access type, interpretation and the
     registration form cannot change); templates are edited without them."""
+    body: Mapping[str, Any] = fields
     base = dict(current) if current is not None else dict(NEW)
     problems = _foreign_fields(body, read_only or {}, creating=current is None)
     checked: dict[str, Any] = {}

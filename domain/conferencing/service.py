@@ -21,7 +21,7 @@ from domain.conferencing.conference import (
     Conference,
 )
 from domain.conferencing.invitations import check_invitations, headcount
-from domain.conferencing.parameters import PUBLIC, check_parameters
+from domain.conferencing.parameters import PUBLIC, ConferenceFields, check_parameters
 from domain.conferencing.pin import generate_pin
 from domain.conferencing.registration import capacity, check_answers, is_open, new_registrant
 from domain.conferencing.scheduling import START, STOP, due_actions
@@ -93,9 +93,9 @@ class ConferencesService:
 
     # -- creating and editing ---------------------------------------------------------
 
-    def create(self, body: dict[str, Any]) -> Conference:
-        """Body as the API receives it; `id` is the custom CID (generated if absent)."""
-        fields = _object(body)
+    def create(self, fields: ConferenceFields) -> Conference:
+        """`id` is the custom CID (generated if absent)."""
+        fields = fields.copy()
         custom, problems = _custom_cid(fields.pop("id", None))
         try:
             parameters = check_parameters(fields, generate=self.pin_generator)
@@ -129,12 +129,12 @@ class ConferencesService:
         return with_retries(attempt)
 
     def edit(
-        self, cid: str, body: dict[str, Any], expected_version: int | None = None
+        self, cid: str, fields: ConferenceFields, expected_version: int | None = None
     ) -> tuple[Conference, list[Change]]:
         """A partial update; refused while running (Conflict) or when `expected_version`
-        is given and stale (Conflict). `id` in the body changes the CID. The changes
+        is given and stale (Conflict). `id` in `fields` changes the CID. The changes
         come back as {parameter, previous, new}, an `id` change first."""
-        fields = _object(body)
+        fields = fields.copy()
         new_cid, problems = _custom_cid(fields.pop("id", None))
         if problems:
             raise InvalidInput.of(problems)
@@ -182,7 +182,7 @@ class ConferencesService:
     def set_pin(self, cid: str, pin: str | bool | None) -> Conference:
         """A PIN of digits, None (or False) to remove it, True to require one (keeping
         the current PIN, else generating one)."""
-        return self._change(cid, lambda c: c.set_pin(self._checked(c, "pin", pin)))
+        return self._change(cid, lambda c: c.set_pin(self._checked(c, {"pin": pin})["pin"]))
 
     def generate_pin(self, cid: str) -> str:
         """A new PIN (the guide's refresh button)."""
@@ -193,7 +193,7 @@ class ConferencesService:
                 if pin != conference.pin:
                     break
                 pin = self.pin_generator()
-            return conference.set_pin(self._checked(conference, "pin", pin))
+            return conference.set_pin(self._checked(conference, {"pin": pin})["pin"])
 
         pin = self._change(cid, change).pin
         assert pin is not None
@@ -206,9 +206,11 @@ class ConferencesService:
 
     def set_layout(self, cid: str, layout: dict[str, Any] | None) -> Conference:
         """Stopped or running (§14.3, LIVE-08)."""
-        return self._change(cid, lambda c: c.set_layout(self._checked(c, "layout", layout)))
+        return self._change(
+            cid, lambda c: c.set_layout(self._checked(c, {"layout": layout})["layout"])
+        )
 
-    def invite(self, cid: str, entries: list[Any]) -> list[dict[str, Any]]:
+    def invite(self, cid: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Add participants, stopped or running (§14.3.1 item 4). E-mail invitations
         cannot be sent while the conference is locked (§14.3.1 item 6)."""
         added: list[dict[str, Any]] = []
@@ -233,7 +235,7 @@ class ConferencesService:
                     "the conference is locked: e-mail invitations cannot be sent (§14.3.1)",
                     [FieldProblem("invitations", "conflict", "the conference is locked")],
                 )
-            self._checked(conference, "invitations", [*conference.invitations, *new])
+            self._checked(conference, {"invitations": [*conference.invitations, *new]})
             conference.add_invitations(new)
             added[:] = new
             return bool(new)
@@ -246,7 +248,7 @@ class ConferencesService:
             if not any(i["id"] == invitation_id for i in conference.invitations):
                 raise NotFound(f"{invitation_id!r} is not invited to {conference.cid}")
             remaining = [i for i in conference.invitations if i["id"] != invitation_id]
-            self._checked(conference, "invitations", remaining)
+            self._checked(conference, {"invitations": remaining})
             conference.remove_invitation(invitation_id)
             return True
 
@@ -321,7 +323,7 @@ class ConferencesService:
 
     # -- webinar registration (§14.4.8) -----------------------------------------------
 
-    def register(self, cid: str, body: dict[str, Any]) -> dict[str, Any]:
+    def register(self, cid: str, form: dict[str, str]) -> dict[str, Any]:
         """Register a guest for a webinar; returns the registrant {id (#guest2:…),
         display_name, email, answers}, who is added to the invitations."""
         registered: list[dict[str, Any]] = []
@@ -339,7 +341,7 @@ class ConferencesService:
             )
             if headcount(conference.owner, conference.invitations) >= full:
                 raise _registration_refused(conference, "the webinar is full")
-            answers = check_answers(registration["fields"], body)
+            answers = check_answers(registration["fields"], form)
             address = answers.get("email")
             if address and any(
                 (r.get("email") or "").lower() == address.lower() for r in conference.registrants
@@ -394,15 +396,15 @@ class ConferencesService:
 
         return with_retries(attempt)
 
-    def _checked(self, conference: Conference, name: str, value: Any) -> Any:
-        """One parameter, checked against the rest of the conference."""
-        parameters = check_parameters(
-            {name: value},
+    def _checked(self, conference: Conference, change: ConferenceFields) -> dict[str, Any]:
+        """The conference's parameters with `change` (one of them), checked against the
+        rest of the conference."""
+        return check_parameters(
+            change,
             current=conference.parameters,
             registrant_ids=conference.registrant_ids,
             generate=self.pin_generator,
         )
-        return parameters[name]
 
     def check_owner(self, owner: str) -> None:
         if not self.user_exists(owner):
@@ -445,13 +447,7 @@ class ConferencesService:
         return [*released, claimed]
 
 
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise invalid("body", "must be a JSON object")
-    return dict(body)
-
-
-def _custom_cid(value: Any) -> tuple[str | None, list[FieldProblem]]:
+def _custom_cid(value: str | None) -> tuple[str | None, list[FieldProblem]]:
     if value is None:
         return None, []
     try:

@@ -3,12 +3,13 @@ conference), read, edit, delete, and create a conference from one."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 from uuid import UUID
 
 from domain.conferencing.conference import Change, Conference
 from domain.conferencing.invitations import REGISTRANT_PREFIX
-from domain.conferencing.parameters import check_parameters
+from domain.conferencing.parameters import ConferenceFields, check_parameters
 from domain.conferencing.registration import without_close_time
 from domain.conferencing.schedule import ONCE, VIRTUAL_ROOM, WEEKLY
 from domain.conferencing.service import ConferencesService
@@ -18,6 +19,14 @@ from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, invalid
 
 SHOWN_ONLY = ("template_owner", "created_at", "edited_at")
+
+
+class TemplateFields(ConferenceFields, total=False):
+    """An edit body: a conference's fields, and what `details` shows (accepted only
+    unchanged, so that a GET body can be sent back)."""
+
+    template_owner: str | None
+    edited_at: int | None
 
 
 class TemplatesService:
@@ -35,10 +44,8 @@ class TemplatesService:
             raise NotFound(f"no template {template_id!r}")
         return template
 
-    def create(self, body: dict[str, Any]) -> ConferenceTemplate:
+    def create(self, body: ConferenceFields) -> ConferenceTemplate:
         """A conference body without `id` (a template has no CID, §14.5)."""
-        if not isinstance(body, dict):
-            raise invalid("body", "must be a JSON object")
         if "id" in body:
             raise invalid(
                 "id",
@@ -66,11 +73,8 @@ class TemplatesService:
         return template
 
     def edit(
-        self, template_id: str, body: dict[str, Any], expected_version: int | None = None
+        self, template_id: str, body: TemplateFields, expected_version: int | None = None
     ) -> tuple[ConferenceTemplate, list[Change]]:
-        if not isinstance(body, dict):
-            raise invalid("body", "must be a JSON object")
-
         def attempt() -> tuple[ConferenceTemplate, list[Change]]:
             template = self.get(template_id)
             if expected_version is not None and template.version != expected_version:
@@ -104,37 +108,42 @@ class TemplatesService:
         with_retries(attempt)
 
     def create_conference(
-        self, template_id: str, overrides: dict[str, Any] | None = None
+        self, template_id: str, overrides: ConferenceFields | None = None
     ) -> Conference:
         """A conference from the template (§14.5, WE-21): a virtual room unless
         `overrides` give a schedule; name, mode, owner, participants and the other
         settings kept; registration kept without its close time (and off unless
         scheduled); the CID is new (or `overrides["id"]`). `overrides` is a create body
         whose fields replace the template's."""
-        if overrides is not None and not isinstance(overrides, dict):
-            raise invalid("body", "must be a JSON object")
-        extra = dict(overrides or {})
+        extra: ConferenceFields = overrides or {}
         template = self.get(template_id)
-        parameters = {**template.parameters, "schedule": VIRTUAL_ROOM}
+        parameters: dict[str, Any] = {**template.parameters, "schedule": VIRTUAL_ROOM}
         schedule = extra.get("schedule")
-        scheduled = isinstance(schedule, dict) and schedule.get("type") in (ONCE, WEEKLY)
+        scheduled = schedule is not None and schedule.get("type") in (ONCE, WEEKLY)
         if parameters["registration"] is not None:
             parameters["registration"] = without_close_time(parameters["registration"], scheduled)
         parameters["invitations"] = [
             i for i in parameters["invitations"] if not i["id"].startswith(REGISTRANT_PREFIX)
         ]
-        return self.conferences.create({**parameters, **extra})
+        # The template's checked parameters, as a body the create checks again.
+        return self.conferences.create(cast(ConferenceFields, {**parameters, **extra}))
 
 
-def _without_shown(template: ConferenceTemplate, body: dict[str, Any]) -> dict[str, Any]:
+def _without_shown(template: ConferenceTemplate, body: TemplateFields) -> ConferenceFields:
     """The body without what `details` shows but an edit does not set (accepted only
     unchanged, so that a GET body can be sent back)."""
     shown = template.details()
+    given: Mapping[str, Any] = body
     problems = [
         FieldProblem(name, "invalid", "read-only")
         for name in ("id", *SHOWN_ONLY)
-        if name in body and body[name] != shown[name]
+        if name in given and given[name] != shown[name]
     ]
     if problems:
         raise InvalidInput.of(problems)
-    return {k: v for k, v in body.items() if k not in ("id", *SHOWN_ONLY)}
+    fields = body.copy()
+    fields.pop("id", None)
+    fields.pop("template_owner", None)
+    fields.pop("created_at", None)
+    fields.pop("edited_at", None)
+    return fields

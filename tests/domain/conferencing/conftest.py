@@ -4,10 +4,11 @@ clock (no sleeping)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
 from domain.shared.application import QuorumStore
@@ -53,9 +54,9 @@ def unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def webinar(**overrides: Any) -> dict[str, Any]:
+def webinar(**overrides: Any) -> ConferenceFields:
     """A public conference once on Tuesday 3 March 2026 10:00-12:00 UTC."""
-    return {
+    fields: ConferenceFields = {
         "topic": "Product webinar",
         "owner": "jane",
         "access": "public",
@@ -65,5 +66,5 @@ def webinar(**overrides: Any) -> dict[str, Any]:
             "start_time": unix(datetime(2026, 3, 3, 10, 0, tzinfo=UTC)),
             "duration": 2 * 3600,
         },
-        **overrides,
     }
+    return cast(ConferenceFields, {**fields, **overrides})

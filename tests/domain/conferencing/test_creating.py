@@ -5,12 +5,13 @@ appended."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from domain.conferencing.cid_index import ConferenceId
 from domain.conferencing.conference import Conference
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.shared.actor import Actor, acting_as
 from domain.shared.application import QuorumStore
@@ -19,7 +20,7 @@ from tests.domain.conferencing.conftest import Licence, appended, webinar
 
 
 def refused(
-    store: QuorumStore, conferences: ConferencesService, body: dict[str, Any]
+    store: QuorumStore, conferences: ConferencesService, body: ConferenceFields
 ) -> InvalidInput:
     before = appended(store)
     with pytest.raises(InvalidInput) as refusal:
@@ -197,7 +198,7 @@ def test_generated_cids_avoid_taken_ones(store: QuorumStore) -> None:
     ],
 )
 def test_bad_input_names_its_field(
-    store: QuorumStore, conferences: ConferencesService, body: dict[str, Any], field: str
+    store: QuorumStore, conferences: ConferencesService, body: ConferenceFields, field: str
 ) -> None:
     assert fields(refused(store, conferences, body)) == [field]
 
@@ -205,7 +206,8 @@ def test_bad_input_names_its_field(
 def test_every_bad_field_is_reported_at_once(
     store: QuorumStore, conferences: ConferencesService
 ) -> None:
-    error = refused(store, conferences, {"id": "a b", "topic": "", "owner": "jane", "x": 1})
+    body = cast(ConferenceFields, {"id": "a b", "topic": "", "owner": "jane", "x": 1})
+    error = refused(store, conferences, body)
     assert sorted(fields(error)) == ["id", "topic", "x"]
 
 

@@ -4,13 +4,14 @@ refusals name their field and leave the version unchanged."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from domain.conferencing.cid_index import ConferenceId
 from domain.conferencing.conference import Conference
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import AlreadyExists, Conflict, InvalidInput
@@ -28,7 +29,7 @@ def refused_edit(
     store: QuorumStore,
     conferences: ConferencesService,
     cid: str,
-    body: dict[str, Any],
+    body: ConferenceFields,
     error: type[Exception] = InvalidInput,
 ) -> Any:
     version = conferences.get(cid).version
@@ -65,7 +66,7 @@ def test_an_edit_without_changes_appends_nothing(
 ) -> None:
     """A GET body sent back unchanged (read-only fields included) changes nothing."""
     before = appended(store)
-    _, changes = conferences.edit("0477158272", board.details())
+    _, changes = conferences.edit("0477158272", cast(ConferenceFields, board.details()))
     assert changes == []
     assert appended(store) == before
 
@@ -134,7 +135,7 @@ def test_bad_edits_name_their_field(
     store: QuorumStore,
     conferences: ConferencesService,
     board: Conference,
-    body: dict[str, Any],
+    body: ConferenceFields,
     field: str,
 ) -> None:
     error = refused_edit(store, conferences, "0477158272", body)

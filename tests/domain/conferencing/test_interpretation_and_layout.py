@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from domain.conferencing.interpretation import claim_direction
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput
 from tests.domain.conferencing.conftest import appended
 
-INTERPRETED = {
+INTERPRETED: ConferenceFields = {
     "topic": "Summit",
     "owner": "jane",
     "invitations": [{"id": "interp1"}, {"id": "interp2"}, {"id": "bob"}],
@@ -33,7 +34,7 @@ def windows(*kinds: str, **fixed: str) -> list[dict[str, Any]]:
     ]
 
 
-def refused(store: QuorumStore, conferences: ConferencesService, body: dict[str, Any]) -> str:
+def refused(store: QuorumStore, conferences: ConferencesService, body: ConferenceFields) -> str:
     before = appended(store)
     with pytest.raises(InvalidInput) as refusal:
         conferences.create(body)
@@ -100,14 +101,14 @@ def test_interpretation_forces_the_role_based_mode(conferences: ConferencesServi
     ],
 )
 def test_interpretation_refusals_name_the_field(
-    store: QuorumStore, conferences: ConferencesService, changes: dict[str, Any], field: str
+    store: QuorumStore, conferences: ConferencesService, changes: ConferenceFields, field: str
 ) -> None:
     assert refused(store, conferences, {**INTERPRETED, **changes}) == field
 
 
 def test_guests_never_interpret(store: QuorumStore, conferences: ConferencesService) -> None:
     """INT-01: not an e-mail guest of a webinar either."""
-    body = {
+    body: ConferenceFields = {
         **INTERPRETED,
         "access": "public",
         "invitations": [{"email": "pro@example.com"}],
@@ -272,7 +273,7 @@ def test_a_layout_with_every_window_type(conferences: ConferencesService) -> Non
     ],
 )
 def test_layout_refusals_name_the_field(
-    store: QuorumStore, conferences: ConferencesService, body: dict[str, Any], field: str
+    store: QuorumStore, conferences: ConferencesService, body: ConferenceFields, field: str
 ) -> None:
     assert refused(store, conferences, {"topic": "T", "owner": "jane", **body}) == field
 
@@ -281,7 +282,10 @@ def test_interpreters_are_never_in_a_layout(
     store: QuorumStore, conferences: ConferencesService
 ) -> None:
     """§14.4.3 / INT-04."""
-    body = {**INTERPRETED, "layout": {"layouts": [{"windows": windows(a="interp1")}]}}
+    body: ConferenceFields = {
+        **INTERPRETED,
+        "layout": {"layouts": [{"windows": windows(a="interp1")}]},
+    }
     assert refused(store, conferences, body) == "layout.layouts.0.windows.0.participant_id"
 
 

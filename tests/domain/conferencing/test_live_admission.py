@@ -3,11 +3,12 @@ FEATURES WR-01..08, LIVE-03, WE-12, WE-15), on the in-memory recorder."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from domain.conferencing.conference import Conference
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.sessions.admission import (
     ENDPOINT,
@@ -69,7 +70,7 @@ PRIVATE_CATEGORIES = ("all_except_owner_moderators", "uninvited", "uninvited_oth
 
 
 def _conference(conferences: ConferencesService, **body: Any) -> Conference:
-    created = conferences.create(body)
+    created = conferences.create(cast(ConferenceFields, body))
     return conferences.get(created.cid)
 
 

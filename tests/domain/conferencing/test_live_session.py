@@ -3,10 +3,11 @@ CONF-04, CONF-05, CONF-07, INT-04), on the in-memory recorder."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.sessions.session import JOINED, WAITING, LiveSession, new_participant_id
 from domain.shared.application import QuorumStore
@@ -16,7 +17,9 @@ from tests.domain.clock import Clock
 
 
 def _session(store: QuorumStore, conferences: ConferencesService, **body: Any) -> LiveSession:
-    conferences.create({"id": "room", "topic": "Room", "owner": "jane", **body})
+    conferences.create(
+        cast(ConferenceFields, {"id": "room", "topic": "Room", "owner": "jane", **body})
+    )
     session_id = conferences.run("room")
     session: object = store.repository.get(LiveSession.create_id(session_id))
     assert isinstance(session, LiveSession)

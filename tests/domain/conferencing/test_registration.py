@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from domain.conferencing.conference import Conference
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import AlreadyExists, Conflict, InvalidInput
@@ -26,14 +27,14 @@ FORM = {
 }
 
 
-def registering(body: dict[str, Any] | None = None, **registration: Any) -> dict[str, Any]:
+def registering(body: ConferenceFields | None = None, **registration: Any) -> ConferenceFields:
     """The webinar `launch` with registration on (and `registration` settings), plus
     other `body` fields."""
     return webinar(id="launch", registration={"enabled": True, **registration}, **(body or {}))
 
 
 def create_refused(
-    store: QuorumStore, conferences: ConferencesService, body: dict[str, Any]
+    store: QuorumStore, conferences: ConferencesService, body: ConferenceFields
 ) -> list[str]:
     before = appended(store)
     with pytest.raises(InvalidInput) as refusal:
@@ -236,7 +237,7 @@ def test_a_pin_and_registration_exclude_each_other(
     ],
 )
 def test_bad_registration_settings_name_their_field(
-    store: QuorumStore, conferences: ConferencesService, body: dict[str, Any], field: str
+    store: QuorumStore, conferences: ConferencesService, body: ConferenceFields, field: str
 ) -> None:
     assert create_refused(store, conferences, body) == [field]
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
 import pytest
 
+from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.service import ConferencesService
 from domain.conferencing.template import ConferenceTemplate
-from domain.conferencing.templates_service import TemplatesService
+from domain.conferencing.templates_service import TemplateFields, TemplatesService
 from domain.shared.actor import Actor, acting_as
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput, NotFound
@@ -22,7 +23,7 @@ FORM = {
 }
 
 
-def scheduled_webinar() -> dict[str, Any]:
+def scheduled_webinar() -> ConferenceFields:
     """WE-21's template: a scheduled webinar with registration closing at a custom time."""
     return webinar(
         location="Main office",
@@ -74,7 +75,7 @@ def test_edit_and_delete(store: QuorumStore, templates: TemplatesService) -> Non
     assert isinstance(last, ConferenceTemplate.Edited)
     with pytest.raises(Conflict):
         templates.edit(str(template.id), {"topic": "Stale"}, expected_version=template.version)
-    _, none = templates.edit(str(template.id), edited.details())
+    _, none = templates.edit(str(template.id), cast(TemplateFields, edited.details()))
     assert none == []
     templates.delete(str(template.id))
     with pytest.raises(NotFound):
