@@ -178,9 +178,10 @@ def _no_default(schema: dict[str, Any]) -> None:
 def documented_body(
     *models: type[BaseModel], partial: bool = False, description: str | None = None
 ) -> dict[str, Any]:
-    """`openapi_extra` of a route that takes `body: dict[str, Any]`: documents its JSON
-    body as `models` (several: any of them). `partial`: a PATCH, every field optional
-    and none defaulted (an absent field keeps its value)."""
+    """`openapi_extra` of a route that reads its JSON body itself (with `parsed`, or
+    as a dict): documents that body as `models` (several: any of them), inlined.
+    `partial`: a PATCH, every field optional and none defaulted (an absent field keeps
+    its value)."""
     schemas = [partial_schema(m) if partial else schema_of(m) for m in models]
     schema = schemas[0] if len(schemas) == 1 else {"type": "object", "anyOf": schemas}
     return json_body(schema, description)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.system import QuorumSystem
+from api.ws import frame_params as arg
 from domain.sessions.admission import REGISTRANT
 from domain.sessions.service import Caller, SessionsService
 from domain.shared.errors import FieldProblem, Forbidden
@@ -16,56 +17,57 @@ Handler = Callable[[SessionsService, Caller, dict[str, Any]], dict[str, Any]]
 
 
 def _participants(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participants": s.participants(p.get("cid"), c)}
+    return {"participants": s.participants(arg.cid(p), c)}
 
 
 def _leave(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    s.leave(p.get("cid"), c)
+    s.leave(arg.cid(p), c)
     return {"left": True}
 
 
 def _admit(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participant": s.admit(p.get("cid"), p.get("participant_id"), c)}
+    return {"participant": s.admit(arg.cid(p), arg.participant_id(p), c)}
 
 
 def _remove(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    s.remove(p.get("cid"), p.get("participant_id"), c)
+    s.remove(arg.cid(p), arg.participant_id(p), c)
     return {"removed": True}
 
 
 def _moderator(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participant": s.set_moderator(p.get("cid"), p.get("participant_id"), p.get("on"), c)}
+    on = arg.flag(p, "on", "moderator")
+    return {"participant": s.set_moderator(arg.cid(p), arg.participant_id(p), on, c)}
 
 
 def _podium(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participant": s.set_podium(p.get("cid"), p.get("participant_id"), p.get("on"), c)}
+    on = arg.flag(p, "on", "podium")
+    return {"participant": s.set_podium(arg.cid(p), arg.participant_id(p), on, c)}
 
 
 def _media(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    participant = s.set_media(
-        p.get("cid"), p.get("participant_id"), p.get("microphone"), p.get("camera"), c
-    )
+    microphone, camera = arg.optional_flag(p, "microphone"), arg.optional_flag(p, "camera")
+    participant = s.set_media(arg.cid(p), arg.participant_id(p), microphone, camera, c)
     return {"participant": participant}
 
 
 def _speaking(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"changed": s.speaking(p.get("cid"), c)}
+    return {"changed": s.speaking(arg.cid(p), c)}
 
 
 def _lock(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"locked": s.set_lock(p.get("cid"), p.get("locked"), c).locked}
+    return {"locked": s.set_lock(arg.cid(p), arg.flag(p, "locked"), c).locked}
 
 
 def _pin(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"pin_required": s.set_pin(p.get("cid"), p.get("pin"), c).pin is not None}
+    return {"pin_required": s.set_pin(arg.cid(p), arg.pin_change(p), c).pin is not None}
 
 
 def _invite(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"called": s.invite(p.get("cid"), p.get("participants"), c)}
+    return {"called": s.invite(arg.cid(p), arg.call_list(p, "participants"), c)}
 
 
 def _end(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"session_id": s.end(p.get("cid"), c)}
+    return {"session_id": s.end(arg.cid(p), c)}
 
 
 HANDLERS: dict[str, Handler] = {
@@ -106,17 +108,17 @@ def join(
             display_name,
         )
     joined = system.sessions.join(
-        params.get("cid"),
+        arg.cid(params),
         user_id=user_id,
         kind=kind,
         endpoint_id=endpoint_id,
         display_name=display_name,
-        pin=params.get("pin"),
+        pin=arg.typed_pin(params),
     )
     participant = joined.participant
     caller = Caller(user_id=user_id, endpoint_id=endpoint_id)
     listed = (
-        system.sessions.participants(params.get("cid"), caller)
+        system.sessions.participants(arg.cid(params), caller)
         if participant["state"] == "joined"
         else []
     )

@@ -26,6 +26,7 @@ from adapters.tokens import InvalidToken
 from api.auth import user_agent_of
 from api.errors import status_of
 from api.ws import conference_methods, protocol
+from api.ws import frame_params as arg
 from api.ws.devices import DeviceLink
 from api.ws.fanout import Fanout
 from api.ws.liveness import Liveness
@@ -380,7 +381,7 @@ def _conference_chat(
     user, endpoint = connection.user_id, connection.endpoint_id
     assert user is not None and endpoint is not None
     session, recipients = system.sessions.chat_audience(
-        params.get("cid"), Caller(user_id=user, endpoint_id=endpoint)
+        arg.cid(params), Caller(user_id=user, endpoint_id=endpoint)
     )
     message = system.messaging.send_to_session(
         user, session.session_id, session.cid, recipients, params.get("text"), params.get("file_id")

@@ -64,7 +64,7 @@ def check_may_join(
     conference: Conference,
     joiner: Joiner,
     *,
-    pin: object,
+    pin: str | None,
     present: int,
     guests_present: int,
 ) -> None:

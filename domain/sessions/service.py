@@ -101,8 +101,8 @@ class SessionsService:
 
     # -- reading ----------------------------------------------------------------------
 
-    def running(self, cid: object) -> tuple[Conference, LiveSession]:
-        conference = self.conferences.get(_cid(cid))
+    def running(self, cid: str) -> tuple[Conference, LiveSession]:
+        conference = self.conferences.get(cid)
         session = self._session_of(conference)
         if session is None:
             raise Conflict(
@@ -111,7 +111,7 @@ class SessionsService:
             )
         return conference, session
 
-    def participants(self, cid: object, caller: Caller) -> list[dict[str, Any]]:
+    def participants(self, cid: str, caller: Caller) -> list[dict[str, Any]]:
         """What the caller may see: a waiting participant sees nobody (§3.5); only
         moderators and admins see who waits."""
         _, session = self.running(cid)
@@ -122,7 +122,7 @@ class SessionsService:
         sees_waiting = caller.admin is not None or session.is_moderator(caller.user_id or "")
         return [view(p) for p in session.present() if p["state"] == JOINED or sees_waiting]
 
-    def chat_audience(self, cid: object, caller: Caller) -> tuple[LiveSession, list[str]]:
+    def chat_audience(self, cid: str, caller: Caller) -> tuple[LiveSession, list[str]]:
         """The session and the user IDs a group-chat message from the caller reaches:
         the other joined participants. No chat in the waiting room (§3.5); a guest
         writes only when the webinar allows it (§14.4.7)."""
@@ -139,7 +139,7 @@ class SessionsService:
         others = {p["user_id"] for p in session.joined()} - {own["user_id"]}
         return session, sorted(others)
 
-    def not_joined(self, cid: object) -> list[dict[str, Any]]:
+    def not_joined(self, cid: str) -> list[dict[str, Any]]:
         """Invitees not connected (the real-time manager's list, §14.3.2)."""
         conference, session = self.running(cid)
         present = {p["user_id"].lower() for p in session.present()}
@@ -153,13 +153,13 @@ class SessionsService:
 
     def join(
         self,
-        cid: object,
+        cid: str,
         *,
         user_id: str,
         kind: str,
         endpoint_id: str | None,
         display_name: str | None = None,
-        pin: object = None,
+        pin: str | None = None,
         account: str | None = None,
     ) -> Joined:
         """Join by CID (§3.5, §14.4.6.1); joining a stopped virtual room starts it.
@@ -167,7 +167,7 @@ class SessionsService:
         `account` is the user a SIP/H.323 device is signed in as (an online licence)."""
 
         def attempt() -> Joined:
-            conference = self.conferences.get(_cid(cid))
+            conference = self.conferences.get(cid)
             session = self._session_of(conference) or self._start_for(conference, user_id)
             joiner = self._joiner(conference, session, user_id, kind, display_name)
             check_may_join(
@@ -194,7 +194,7 @@ class SessionsService:
         self._announce(joined.session, joined.participant, joined.participant["state"])
         return joined
 
-    def leave(self, cid: object, caller: Caller) -> None:
+    def leave(self, cid: str, caller: Caller) -> None:
         """The caller hangs up (from the endpoint they joined with)."""
         _, session = self.running(cid)
         self._leave(session.session_id, self._own(session, caller)["participant_id"], "hangup")
@@ -207,7 +207,7 @@ class SessionsService:
             if participant is not None:
                 self._leave(session_id, participant["participant_id"], cause)
 
-    def leave_device(self, cid: object, participant_id: object, cause: str) -> None:
+    def leave_device(self, cid: str, participant_id: str, cause: str) -> None:
         """A SIP/H.323/RTSP device hung up or was lost (told by the device gateway)."""
         _, session = self.running(cid)
         participant = session.get(participant_id)
@@ -215,7 +215,7 @@ class SessionsService:
             raise invalid("participant_id", "not a SIP/H.323/RTSP participant")
         self._leave(session.session_id, participant["participant_id"], cause)
 
-    def remove(self, cid: object, participant_id: object, caller: Caller) -> None:
+    def remove(self, cid: str, participant_id: str, caller: Caller) -> None:
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
         self._leave(session.session_id, session.get(participant_id)["participant_id"], "removed")
@@ -255,39 +255,36 @@ class SessionsService:
 
     # -- moderating (§2.3, §14.3) -----------------------------------------------------
 
-    def admit(self, cid: object, participant_id: object, caller: Caller) -> Participant:
+    def admit(self, cid: str, participant_id: str, caller: Caller) -> Participant:
         return self._moderate(cid, participant_id, caller, lambda s, p: s.admit(p), "admitted")
 
     def set_moderator(
-        self, cid: object, participant_id: object, granted: object, caller: Caller
+        self, cid: str, participant_id: str, granted: bool, caller: Caller
     ) -> Participant:
-        value = _flag(granted, "moderator")
         return self._moderate(
             cid,
             participant_id,
             caller,
-            lambda s, p: s.set_moderator(s.participants[p]["user_id"], value),
+            lambda s, p: s.set_moderator(s.participants[p]["user_id"], granted),
         )
 
-    def set_podium(
-        self, cid: object, participant_id: object, on: object, caller: Caller
-    ) -> Participant:
-        value = _flag(on, "podium")
-        return self._moderate(cid, participant_id, caller, lambda s, p: s.set_podium(p, value))
+    def set_podium(self, cid: str, participant_id: str, on: bool, caller: Caller) -> Participant:
+        return self._moderate(cid, participant_id, caller, lambda s, p: s.set_podium(p, on))
 
     def set_media(
         self,
-        cid: object,
-        participant_id: object,
-        microphone: object,
-        camera: object,
+        cid: str,
+        participant_id: str,
+        microphone: bool | None,
+        camera: bool | None,
         caller: Caller,
     ) -> Participant:
-        mic = None if microphone is None else _flag(microphone, "microphone")
-        cam = None if camera is None else _flag(camera, "camera")
-        return self._moderate(cid, participant_id, caller, lambda s, p: s.set_media(p, mic, cam))
+        """None: that device as it is."""
+        return self._moderate(
+            cid, participant_id, caller, lambda s, p: s.set_media(p, microphone, camera)
+        )
 
-    def speaking(self, cid: object, caller: Caller) -> list[Participant]:
+    def speaking(self, cid: str, caller: Caller) -> list[Participant]:
         """A smart meeting's client reports voice activity or content (§3.3)."""
 
         def attempt() -> tuple[LiveSession, list[tuple[str, bool]]]:
@@ -304,22 +301,22 @@ class SessionsService:
             self._announce(session, participant, "updated")
         return changed
 
-    def set_lock(self, cid: object, locked: object, caller: Caller) -> Conference:
+    def set_lock(self, cid: str, locked: bool, caller: Caller) -> Conference:
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
-        conference = self.conferences.set_lock(conference.cid, locked)  # type: ignore[arg-type]
+        conference = self.conferences.set_lock(conference.cid, locked)
         self._tell_everyone(session, "conference.state", _state(conference))
         return conference
 
-    def set_pin(self, cid: object, pin: object, caller: Caller) -> Conference:
+    def set_pin(self, cid: str, pin: str | bool | None, caller: Caller) -> Conference:
         """Change or disable the PIN of a running conference (LIVE-02)."""
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
-        conference = self.conferences.set_pin(conference.cid, pin)  # type: ignore[arg-type]
+        conference = self.conferences.set_pin(conference.cid, pin)
         self._tell_everyone(session, "conference.state", _state(conference))
         return conference
 
-    def end(self, cid: object, caller: Caller) -> str:
+    def end(self, cid: str, caller: Caller) -> str:
         """The owner or a moderator ends the conference for everyone."""
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
@@ -327,16 +324,16 @@ class SessionsService:
 
     # -- calling people in (§14.3.1, §16.2.2) -----------------------------------------
 
-    def invite(self, cid: object, recipients: object, caller: Caller) -> list[str]:
+    def invite(self, cid: str, recipients: list[str], caller: Caller) -> list[str]:
         """Call users or devices into the running conference; returns who was called."""
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
-        if not isinstance(recipients, list) or not recipients:
+        if not recipients:
             raise invalid("participants", "a non-empty list of user IDs or call strings")
         called = [self._recipient(r, f"participants.{i}") for i, r in enumerate(recipients)]
         return self._call(conference, called, caller.name)
 
-    def call_again(self, cid: object, caller: Caller) -> list[str]:
+    def call_again(self, cid: str, caller: Caller) -> list[str]:
         """Re-invite every invitee not connected ("Call again", LIVE-05)."""
         conference, session = self.running(cid)
         self._moderating(conference, session, caller)
@@ -377,8 +374,8 @@ class SessionsService:
                 },
             )
 
-    def _recipient(self, value: object, field: str) -> str:
-        if not isinstance(value, str) or not value:
+    def _recipient(self, value: str, field: str) -> str:
+        if not value:
             raise invalid(field, "a user ID or a call string")
         if invitation_kind(value) == ENDPOINT_INVITATION:
             return value
@@ -548,8 +545,8 @@ class SessionsService:
 
     def _moderate(
         self,
-        cid: object,
-        participant_id: object,
+        cid: str,
+        participant_id: str,
         caller: Caller,
         change: Callable[[LiveSession, str], object],
         announced: str = "updated",
@@ -626,18 +623,6 @@ def _state(conference: Conference) -> dict[str, Any]:
         "locked": conference.locked,
         "pin_required": conference.pin is not None,
     }
-
-
-def _cid(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise invalid("cid", "the conference ID (CID) is required", reason="required")
-    return value
-
-
-def _flag(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise invalid(field, "must be true or false")
-    return value
 
 
 def _waiting(what: str) -> Forbidden:

@@ -127,7 +127,7 @@ def test_registration_sends_everyone_but_moderators_to_the_waiting_room(
     assert not waits(conference, WHO["owner/moderator"])
 
 
-def _check(conference: Conference, who: Joiner, pin: object = None, present: int = 0) -> None:
+def _check(conference: Conference, who: Joiner, pin: str | None = None, present: int = 0) -> None:
     check_may_join(conference, who, pin=pin, present=present, guests_present=0)
 
 
