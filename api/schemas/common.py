@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any, TypeVar
 
@@ -97,11 +98,28 @@ def parsed(model: type[B], *, partial: bool = False) -> Any:
         try:
             body: B = validator.validate_json(raw)
         except ValidationError as e:
-            errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
-            raise RequestValidationError(errors) from None
+            raise RequestValidationError(_by_field(e)) from None
         return body
 
     return Depends(read)
+
+
+_UNION_MEMBER = re.compile(r"^(?:str|bool|int|float|constrained-\w+|[\w-]+\[.*\])$")
+"""How pydantic names the members of a union in an error's location (`pin.bool`)."""
+
+
+def _by_field(e: ValidationError) -> list[dict[str, Any]]:
+    """One error per field, at the field's own location: a value no member of a union
+    takes is one problem (its messages joined), not one per member."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for err in e.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_MEMBER.match(p)))
+        field = ("body", *loc)
+        if field not in merged:
+            merged[field] = {"type": err["type"], "loc": field, "msg": err["msg"]}
+        elif err["msg"] not in merged[field]["msg"]:
+            merged[field]["msg"] += ", or " + err["msg"].removeprefix("Input should be ")
+    return list(merged.values())
 
 
 _CONSTRAINED = {"str", "int", "float", "list", "dict", "set", "frozenset", "tuple"}
@@ -159,20 +177,24 @@ def _optional_fields(schema: dict[str, Any]) -> None:
             fields[name]["schema"]["default"] = None
 
 
-def one_of(values: Iterable[str]) -> Any:
+def one_of(values: Iterable[str], *default: Any, **documentation: Any) -> Any:
     """A string from one of the domain's lists, documented as that list's enum (the list
     itself stays in the domain, so the documentation cannot drift from it)."""
-    return Field(json_schema_extra={"enum": list(values)})
+    return Field(*default, json_schema_extra={"enum": list(values)}, **documentation)
 
 
-def omitted(**constraints: Any) -> Any:
+def omitted(*, enum: Iterable[str] | None = None, **constraints: Any) -> Any:
     """An optional field with no default and never null: when absent, nothing changes
-    (a PATCH) or the route decides (e.g. one body shape among several)."""
-    return Field(None, json_schema_extra=_no_default, **constraints)
+    (a PATCH) or the route decides (e.g. one body shape among several). `enum`: one of
+    the domain's lists (as `one_of`)."""
+    values = None if enum is None else list(enum)
 
+    def document(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        if values is not None:
+            schema["enum"] = values
 
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
+    return Field(None, json_schema_extra=document, **constraints)
 
 
 def documented_body(

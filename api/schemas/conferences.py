@@ -16,7 +16,18 @@ from api.schemas.common import (
     omitted,
     one_of,
 )
+from domain.conferencing import cid, pin
+from domain.conferencing.modes import (
+    MAX_SPEAKERS,
+    MIN_PARTICIPANTS,
+    MODES,
+    ROLE_BASED,
+    participant_cap,
+)
+from domain.conferencing.parameters import ACCESS_TYPES, MAX_DESCRIPTION, MAX_LOCATION, MAX_TOPIC
 from domain.conferencing.schedule import WEEKDAYS
+from domain.conferencing.waiting_room import CATEGORIES
+from domain.identity import ids
 
 
 class Conference(Reply):
@@ -83,7 +94,11 @@ Name = Annotated[str, Field(max_length=256)]
 Weekday = Annotated[str, one_of(WEEKDAYS)]
 JoinMethod = Literal["client_apps", "webrtc", "qr_code", "sip_h323"]
 Seconds = Annotated[int, Field(ge=0, le=253402300799, description="Unix seconds")]
-Pin = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9]+$")] | bool | None
+Pin = (
+    Annotated[str, Field(min_length=1, max_length=pin.MAX_LENGTH, pattern=r"^[0-9]+$")]
+    | bool
+    | None
+)
 PIN = "digits; true: require one (keeping the current PIN or generating one); null: none"
 
 
@@ -221,25 +236,28 @@ class GuestPermissions(Body):
 class ConferenceFields(Body):
     """A conference's parameters (§14.4): as `POST conferences` takes them."""
 
-    topic: str = Field(max_length=256, pattern=r"\S", description="not blank")
+    topic: str = Field(max_length=MAX_TOPIC, pattern=r"\S", description="not blank")
     owner: str = Field(
-        max_length=64,
+        max_length=ids.MAX_LENGTH,
         pattern=r"^[A-Za-z0-9_.\-]+$",
         description="a user ID; a user creating a conference may omit it (it is theirs)",
     )
-    description: str | None = Field("", max_length=10_000)
-    location: str | None = Field("", max_length=256)
-    access: Literal["private", "public"] = Field("private", description="fixed at creation")
-    mode: Literal["PxP", "S|L Auto", "S|L", "OxP"] = omitted(
+    description: str | None = Field("", max_length=MAX_DESCRIPTION)
+    location: str | None = Field("", max_length=MAX_LOCATION)
+    access: str = one_of(ACCESS_TYPES, "private", description="fixed at creation")
+    mode: str = omitted(
+        enum=MODES,
         description="all on screen, smart meeting, moderated role-based, video lecture; "
         "default: S|L with interpretation, else S|L Auto",
     )
     max_podiums: int = omitted(
-        ge=1, le=49, description="speakers (S|L, S|L Auto; at most max_participants); default 6"
+        ge=1,
+        le=MAX_SPEAKERS,
+        description="speakers (S|L, S|L Auto; at most max_participants); default 6",
     )
     max_participants: int = omitted(
-        ge=3,
-        le=1600,
+        ge=MIN_PARTICIPANTS,
+        le=participant_cap(ROLE_BASED, True),
         description="default: the mode's cap (1500 in S|L and S|L Auto, 1600 with UDP "
         "Multicast; 49 in PxP and OxP)",
     )
@@ -248,16 +266,10 @@ class ConferenceFields(Body):
     pin: Pin = Field(None, description=PIN)
     allow_uninvited: bool = Field(False, description="private conferences only")
     waiting_room_enabled: bool = False
-    waiting_room_category: Literal[
-        "all_except_owner_moderators",
-        "uninvited",
-        "uninvited_other_servers",
-        "uninvited_and_guests",
-        "uninvited_other_servers_and_guests",
-        "guests_only",
-    ] = omitted(
+    waiting_room_category: str = omitted(
+        enum=dict.fromkeys([*CATEGORIES["private"], *CATEGORIES["public"]]),
         description="who waits: private conferences the first three, public ones the first "
-        "and the last three; default uninvited (private), uninvited_and_guests (public)"
+        "and the last three; default uninvited (private), uninvited_and_guests (public)",
     )
     on_join_mute_camera: bool = False
     on_join_mute_mic: bool = False
@@ -281,7 +293,7 @@ class ConferenceFields(Body):
 
 class ConferenceId(Body):
     id: str = Field(
-        max_length=64,
+        max_length=cid.MAX_LENGTH,
         pattern=r"^[A-Za-z0-9_\-]+$",
         description="the new conference ID (CID)",
     )
@@ -291,7 +303,7 @@ class ConferenceCreate(ConferenceFields):
     """`POST conferences`: `topic` and `owner` are required, the rest has defaults."""
 
     id: str = omitted(
-        max_length=64,
+        max_length=cid.MAX_LENGTH,
         pattern=r"^[A-Za-z0-9_\-]+$",
         description="a custom conference ID (CID); generated when omitted",
     )
@@ -313,7 +325,7 @@ class ConferenceChange(ReadOnlyFields, ConferenceFields):
     lock, layout and ID change, through their own routes)."""
 
     id: str = omitted(
-        max_length=64,
+        max_length=cid.MAX_LENGTH,
         pattern=r"^[A-Za-z0-9_\-]+$",
         description="a new conference ID (CID); as `PUT conferences/{cid}/id`",
     )
