@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.conferencing.auto_delete import AutoDeletion, deletable
-from domain.conferencing.checks import boolean, one_of
+from domain.conferencing.checks import one_of
 from domain.conferencing.cid import check_cid, generate_cid, same_cid
 from domain.conferencing.cid_index import ConferenceId
 from domain.conferencing.conference import (
@@ -201,8 +201,7 @@ class ConferencesService:
 
     def set_lock(self, cid: str, locked: bool) -> Conference:
         """Only while running; the lock is lifted when the session ends (§14.3.1)."""
-        value = boolean(locked, "locked")
-        return self._change(cid, lambda c: c.set_lock(value))
+        return self._change(cid, lambda c: c.set_lock(locked))
 
     def set_layout(self, cid: str, layout: dict[str, Any] | None) -> Conference:
         """Stopped or running (§14.3, LIVE-08)."""
