@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from api.auth import Principal
-from api.dependencies.conferencing import ConferencesQuery
+from fastapi import Depends
+
+from api.auth import Principal, writing_own
+from api.dependencies.conferencing import ConferencesQuery, ConferencesView
 from domain.sessions.service import Caller
 from domain.shared.errors import Forbidden, NotFound
 from projections import conferences as view
@@ -65,6 +68,38 @@ def caller(conferences: ConferencesQuery, principal: Principal, cid: str) -> Cal
     if user is None or conference(conferences, principal, cid).owner.lower() == user:
         return Caller(admin=principal.name)
     return Caller(user_id=user)
+
+
+def changing(*permissions: str) -> Any:
+    """`Annotated[Principal, changing("conferences:write")]`: `writing_own`, and a caller
+    who may change the conference `{cid}`. A dependency, so that a refused caller hears
+    403/404 before anything about the body it sent."""
+    writer = writing_own(*permissions)
+
+    def may_change(
+        cid: str,
+        conferences: ConferencesView,
+        principal: Principal = writer,
+    ) -> Principal:
+        check_may_change(conferences, principal, cid)
+        return principal
+
+    return Depends(may_change)
+
+
+def managing(*permissions: str) -> Any:
+    """`Annotated[Caller, managing("conferences.participants:write")]`: who manages the
+    running conference `{cid}` (`caller`), for a `writing_own` principal."""
+    writer = writing_own(*permissions)
+
+    def manager(
+        cid: str,
+        conferences: ConferencesView,
+        principal: Principal = writer,
+    ) -> Caller:
+        return caller(conferences, principal, cid)
+
+    return Depends(manager)
 
 
 def start_cause(principal: Principal) -> str:

@@ -92,10 +92,10 @@ def list_conferences(
     openapi_extra=documented_body(ConferenceCreate),
 )
 def create_conference(
+    principal: Annotated[Principal, writing_own("conferences:write")],
     # Not even `topic` is required here: the domain names what is missing, and a user's
     # own conference needs no `owner`.
     body: Annotated[ConferenceCreate, parsed(ConferenceCreate, partial=True)],
-    principal: Annotated[Principal, writing_own("conferences:write")],
     conferences: Conferences,
     shown: ConferencesView,
     may_create: CreationRight,
@@ -127,16 +127,15 @@ def get_conference(
 )
 def edit_conference(
     cid: str,
-    body: Annotated[ConferenceChange, parsed(ConferenceChange, partial=True)],
     response: Response,
-    principal: Annotated[Principal, writing_own("conferences:write")],
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
+    body: Annotated[ConferenceChange, parsed(ConferenceChange, partial=True)],
     conferences: Conferences,
     shown: ConferencesView,
     expected_version: ExpectedVersion,
 ) -> dict[str, Any]:
     """Refused (409) while running: then only PIN, lock, layout and ID change (§14.3)."""
     changes = cast(ConferenceFields, body.given(ignored=SHOWN_ONLY))
-    visibility.check_may_change(shown, principal, cid)
     visibility.check_owner_field(principal, changes.get("owner"))
     with acting_as(principal.actor):
         conference, _ = conferences.edit(cid, changes, expected_version)
@@ -146,11 +145,9 @@ def edit_conference(
 @router.delete("/{cid}", status_code=204)
 def delete_conference(
     cid: str,
-    principal: Annotated[Principal, writing_own("conferences:write")],
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     conferences: Conferences,
-    shown: ConferencesView,
 ) -> None:
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         conferences.delete(cid)
 
@@ -158,11 +155,10 @@ def delete_conference(
 @router.post("/{cid}/run", response_model=Conference)
 def run_conference(
     cid: str,
-    principal: Annotated[Principal, writing_own("conferences:write")],
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         session_id = conferences.run(cid, visibility.start_cause(principal))
     return {**_shown(shown, cid), "session_id": session_id}
@@ -171,11 +167,10 @@ def run_conference(
 @router.post("/{cid}/stop", response_model=Conference)
 def stop_conference(
     cid: str,
-    principal: Annotated[Principal, writing_own("conferences:write")],
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         conferences.stop(cid, visibility.end_cause(principal))
     return _shown(shown, cid)
@@ -184,13 +179,12 @@ def stop_conference(
 @router.put("/{cid}/id", response_model=Conference, openapi_extra=documented_body(ConferenceId))
 def change_conference_id(
     cid: str,
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     body: Annotated[ConferenceId, parsed(ConferenceId)],
-    principal: Annotated[Principal, writing_own("conferences:write")],
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
     """A new CID, before the start or while running (§3.4)."""
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         conference = conferences.change_cid(cid, body.id)
     return _shown(shown, conference.cid)
@@ -199,13 +193,12 @@ def change_conference_id(
 @router.put("/{cid}/pin", response_model=Conference, openapi_extra=documented_body(PinChange))
 def change_pin(
     cid: str,
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     body: Annotated[PinChange, parsed(PinChange)],
-    principal: Annotated[Principal, writing_own("conferences:write")],
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
     """`{"pin": "123456"}`, `{"pin": true}` to generate one, `{"pin": null}` to remove it."""
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         conferences.set_pin(cid, body.pin)
     return _shown(shown, cid)
@@ -214,13 +207,12 @@ def change_pin(
 @router.put("/{cid}/lock", response_model=Conference, openapi_extra=documented_body(LockChange))
 def change_lock(
     cid: str,
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     body: Annotated[LockChange, parsed(LockChange)],
-    principal: Annotated[Principal, writing_own("conferences:write")],
     sessions: Sessions,
     shown: ConferencesView,
 ) -> dict[str, Any]:
     """Only a running conference is locked; it unlocks when its session ends (§14.3.1)."""
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         sessions.set_lock(cid, body.locked, Caller(admin=principal.name))
     return _shown(shown, cid)
@@ -229,12 +221,11 @@ def change_lock(
 @router.put("/{cid}/layout", response_model=Conference, openapi_extra=documented_body(LayoutChange))
 def change_layout(
     cid: str,
+    principal: Annotated[Principal, visibility.changing("conferences:write")],
     body: Annotated[LayoutChange, parsed(LayoutChange)],
-    principal: Annotated[Principal, writing_own("conferences:write")],
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         conferences.set_layout(cid, body.given().get("layout"))
     return _shown(shown, cid)
@@ -260,14 +251,12 @@ def list_invitations(
 )
 def add_invitations(
     cid: str,
+    principal: Annotated[Principal, visibility.changing("conferences.invitations:write")],
     body: Annotated[InvitationsOrOne, parsed(InvitationsOrOne)],
-    principal: Annotated[Principal, writing_own("conferences.invitations:write")],
     conferences: Conferences,
-    shown: ConferencesView,
 ) -> dict[str, Any]:
     """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`, or one
     as the original API v4 takes it: `{"invitation": {...}}` (answered in kind)."""
-    visibility.check_may_change(shown, principal, cid)
     given = body.given()
     single = given.get("invitation")
     if single is not None and "invitations" in given:
@@ -285,11 +274,9 @@ def add_invitations(
 def remove_invitation(
     cid: str,
     invitation_id: str,
-    principal: Annotated[Principal, writing_own("conferences.invitations:write")],
+    principal: Annotated[Principal, visibility.changing("conferences.invitations:write")],
     conferences: Conferences,
-    shown: ConferencesView,
 ) -> None:
-    visibility.check_may_change(shown, principal, cid)
     with acting_as(principal.actor):
         conferences.uninvite(cid, invitation_id)
 

@@ -19,6 +19,7 @@ from api.schemas.conferences import (
     Participants,
     ParticipantsCall,
 )
+from domain.sessions.service import Caller
 from domain.shared.actor import acting_as
 from domain.shared.errors import invalid
 
@@ -50,13 +51,12 @@ def list_participants(
 )
 def add_participants(
     cid: str,
-    body: Annotated[ParticipantsCall, parsed(ParticipantsCall)],
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
+    caller: Annotated[Caller, visibility.managing("conferences.participants:write")],
+    body: Annotated[ParticipantsCall, parsed(ParticipantsCall)],
     sessions: Sessions,
-    conferences: ConferencesView,
 ) -> dict[str, Any]:
     """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
-    caller = visibility.caller(conferences, principal, cid)
     with acting_as(principal.actor):
         called = sessions.invite(cid, body.participants, caller)
     return {"called": called}
@@ -83,13 +83,12 @@ def call_again(
 def change_participant(
     cid: str,
     participant_id: str,
-    body: Annotated[ParticipantChange, parsed(ParticipantChange, partial=True)],
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
+    caller: Annotated[Caller, visibility.managing("conferences.participants:write")],
+    body: Annotated[ParticipantChange, parsed(ParticipantChange, partial=True)],
     sessions: Sessions,
-    conferences: ConferencesView,
 ) -> dict[str, Any]:
     """Any of `admitted: true`, `moderator`, `podium`, `microphone`, `camera`."""
-    caller = visibility.caller(conferences, principal, cid)
     given = body.model_fields_set
     if not given:
         raise invalid("body", f"give any of {', '.join(CHANGES)}", reason="required")

@@ -41,8 +41,8 @@ def list_templates(
     "", status_code=201, response_model=Template, openapi_extra=documented_body(TemplateCreate)
 )
 def create_template(
-    body: Annotated[TemplateCreate, parsed(TemplateCreate, partial=True)],
     principal: Annotated[Principal, writing("templates.conferences:write")],
+    body: Annotated[TemplateCreate, parsed(TemplateCreate, partial=True)],
     templates: Templates,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -67,8 +67,8 @@ def get_template(
 )
 def edit_template(
     template_id: str,
-    body: Annotated[TemplateChange, parsed(TemplateChange, partial=True)],
     principal: Annotated[Principal, writing("templates.conferences:write")],
+    body: Annotated[TemplateChange, parsed(TemplateChange, partial=True)],
     templates: Templates,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -95,8 +95,8 @@ def delete_template(
 )
 def conference_from_template(
     template_id: str,
-    body: Annotated[FromTemplate, parsed(FromTemplate, partial=True)],
     principal: Annotated[Principal, writing("templates.conferences:read", "conferences:write")],
+    body: Annotated[FromTemplate, parsed(FromTemplate, partial=True)],
     templates: Templates,
     shown: ConferencesView,
 ) -> dict[str, Any]:

@@ -87,7 +87,9 @@ def parsed(model: type[B], *, partial: bool = False) -> Any:
     """`Depends` reading the JSON request body as `model`'s shape (`Body`), a bad one
     refused as a RequestValidationError (api/errors.py: our 400 naming every field).
     `partial`: no top-level field is required (a PATCH, or a create body whose required
-    fields the domain names). The route documents the body with `documented_body`."""
+    fields the domain names). The route documents the body with `documented_body`, and
+    declares it after its authorization: FastAPI solves dependencies in order, and a
+    caller refused 401/403 must hear that, not how its body was wrong."""
     validator = shape_validator(model, partial=partial)
 
     async def read(request: Request) -> B:
