@@ -34,10 +34,10 @@ from api.routes import (
     users,
 )
 from api.schemas.errors import ERRORS
+from api.version import VERSION
 from api.ws import gateway
 from api.ws.gateway import Gateway
 
-VERSION = "0.1.0"
 PREFIX = "/api/v4"
 DOCS_ASSETS = "/docs-assets"
 
