@@ -20,11 +20,11 @@ from domain.conferencing.conference import (
     Change,
     Conference,
 )
+from domain.conferencing.due_actions import START, STOP, due_actions
 from domain.conferencing.invitations import check_invitations, headcount
 from domain.conferencing.parameters import PUBLIC, check_parameters
 from domain.conferencing.pin import generate_pin
 from domain.conferencing.registration import capacity, check_answers, is_open, new_registrant
-from domain.conferencing.scheduling import START, STOP, due_actions
 from domain.sessions.lifecycle import NoHooks, SessionHooks, close_session, open_session
 from domain.sessions.session import LiveSession, Participant
 from domain.shared.application import QuorumStore, find, with_retries
@@ -289,7 +289,7 @@ class ConferencesService:
 
     def follow_schedule(self, cid: str) -> list[str]:
         """What the scheduler calls: start or stop the conference as its schedule says
-        (`scheduling.due_actions`), with cause "schedule"; returns what it did."""
+        (`due_actions.due_actions`), with cause "schedule"; returns what it did."""
         done: list[str] = []
         opened: list[LiveSession] = []
         closed: list[tuple[LiveSession, list[Participant]]] = []
