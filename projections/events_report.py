@@ -12,7 +12,6 @@ from domain.admins.model import ADMIN_TYPE, AdminAccount
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
-from domain.identity.zones import SSO_METHODS
 from domain.licensing.pool import LicencePool
 from domain.oauth.application import ClientRequests, OAuthApplication
 from domain.oauth.calls import ApplicationCall, is_read
@@ -27,6 +26,7 @@ from domain.operations.report_deletion import (
 from domain.operations.server_run import ServerRun
 from domain.recordings.recording import MANUAL, Recording
 from domain.recordings.retention import RecordingsExpired
+from domain.settings.auth_zones import SSO_METHODS
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
