@@ -56,7 +56,7 @@ class NoRecords:
         return None
 
 
-Started = tuple[str, list[object]]
+Changed = tuple[str, list[object]]
 """A run's session ID, and the outcomes to publish."""
 
 
@@ -88,7 +88,7 @@ class ConferenceRuns:
             raise NotFound(f"no conference {cid!r}")
         return conference
 
-    def start(self, conference: Conference, cause: str) -> Started:
+    def start(self, conference: Conference, cause: str) -> Changed:
         """Start `conference` (as loaded by the caller, who retries on a conflict) and
         open its run's record in the same save."""
         conference.start(self.session_ids(), cause, now())
@@ -97,10 +97,10 @@ class ConferenceRuns:
         self.store.save(conference, *_aggregates([record]))
         return conference.session_id, _outcomes([record])
 
-    def stop(self, cid: str, cause: str) -> Started:
+    def stop(self, cid: str, cause: str) -> Changed:
         """End the run and close its record in the same save."""
 
-        def attempt() -> Started:
+        def attempt() -> Changed:
             conference = self.get(cid)
             at = now()
             session_id = conference.end(cause, at)
