@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api import errors
 from api.app_audit import ApplicationAudit
 from api.routes import (

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal
 from domain.sessions.service import Caller
 from domain.shared.errors import Forbidden, NotFound

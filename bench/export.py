@@ -31,7 +31,7 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal
 from api.csv_export import CHUNK_ROWS, ViewerFormat
 from api.routes import reports as routes

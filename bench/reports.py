@@ -42,7 +42,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from fastapi import Response
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal
 from api.routes import reports as routes
 from bench.common import machine_lines, rate, running_system, write_section

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal, Reader, System, Writer, may_read_user, signed_in_with
 from api.csv_export import exporting
 from api.downloads import attachment, spooled

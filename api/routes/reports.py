@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api import visibility
 from api.auth import Principal, Reader, System, Writer, signed_in_with
 from api.csv_export import ViewerFormat, csv_response, exporting, viewer_format

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from domain.sessions.admission import REGISTRANT
 from domain.sessions.service import Caller, SessionsService
 from domain.shared.errors import FieldProblem, Forbidden

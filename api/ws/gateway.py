@@ -19,9 +19,9 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from adapters.bootstrap import QuorumSystem
 from adapters.jetstream.factory import nats_servers
 from adapters.pushes import KICK_SUBJECT, STATUS_SUBJECT, USER_SUBJECT, status_push, user_push
-from adapters.system import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.auth import user_agent_of
 from api.errors import status_of

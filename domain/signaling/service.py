@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.licensing.service import HOT_ATTEMPTS, LicensingService
+from domain.licensing.service import HOT_ATTEMPTS, Licences
 from domain.licensing.terms import ONLINE
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.errors import FieldProblem, InvalidInput, NotFound
@@ -21,7 +21,7 @@ class StatusChange:
 
 
 class EndpointsService:
-    def __init__(self, store: QuorumStore, licensing: LicensingService) -> None:
+    def __init__(self, store: QuorumStore, licensing: Licences) -> None:
         self.store = store
         self.licensing = licensing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from domain.settings.rules import SECTIONS
 from domain.shared.actor import Actor, acting_as
 from projections import config_changes
