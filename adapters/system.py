@@ -23,6 +23,7 @@ from adapters.pushes import NatsPushes
 from adapters.rate_limit import TokenRequestLimits
 from adapters.recording_jobs import RecordingRetention
 from adapters.report_client import NatsReports
+from adapters.ring_timers import RingTimers
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
 from domain.admins.model import AdminAccount
@@ -49,7 +50,7 @@ from domain.settings.model import KEY_NAMES, ServerSettings, key_id
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
-from domain.signaling.calls_service import CallsService
+from domain.signaling.calls_service import CallsService, RingTimeout
 from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections import directory
@@ -154,7 +155,13 @@ class QuorumSystem:
             group_exists=lambda group_id: self.groups.find(group_id) is not None,
         )
         self.endpoints = EndpointsService(self.store, self.licensing)
-        self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
+        self.pushes = NatsPushes(self.recorder.client)
+        self.ring_timers = RingTimers(
+            lambda: config.call_ring_seconds, RingTimeout(self.store, self.pushes).miss_if_ringing
+        )
+        self.calls = CallsService(
+            self.store, self.users, self.groups, self.endpoints, self.pushes, self.ring_timers
+        )
         self.file_store = FileStore(self.recorder.client)
         self.files = ChatFilesService(
             self.store, self.users, self.groups, self.file_store, config.max_file_mb * 1024 * 1024
@@ -171,7 +178,6 @@ class QuorumSystem:
             extension_enabled=self.licensing.enabled,
         )
         self.templates = TemplatesService(self.store, self.conferences)
-        self.pushes = NatsPushes(self.recorder.client)
         self.sessions = SessionsService(
             self.store,
             self.conferences,
@@ -294,6 +300,7 @@ class QuorumSystem:
         self.conference_jobs.stop()
         self.licence_jobs.stop()
         self.recording_jobs.stop()
+        self.ring_timers.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None

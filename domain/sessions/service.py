@@ -7,9 +7,9 @@ participants follow the save."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from domain.conferencing.conference import Conference
 from domain.conferencing.invitations import ENDPOINT as ENDPOINT_INVITATION
@@ -45,17 +45,8 @@ from domain.sessions.session import (
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
-from domain.signaling.service import EndpointsService, StatusChange
-
-
-class Pushes(Protocol):
-    """Tells connected clients, on whichever gateway they are."""
-
-    def push(self, user_id: str, event: str, data: dict[str, Any]) -> None: ...
-
-    def push_all(self, user_ids: Iterable[str], event: str, data: dict[str, Any]) -> None: ...
-
-    def status(self, change: StatusChange) -> None: ...
+from domain.signaling.ports import Pushes
+from domain.signaling.service import EndpointsService
 
 
 @dataclass(frozen=True)
