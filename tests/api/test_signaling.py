@@ -286,7 +286,7 @@ def test_a_ringing_call_is_missed_after_the_gateway_it_came_through_stops(
     called through stops while the call rings, the system does not, and bob still
     hears the call missed."""
     _users(api)
-    api.system.config.call_ring_seconds = 4
+    api.system.config.call_ring_seconds = 6  # time enough for the gateway to stop
     with _socket(api) as bob:
         _call(bob, 1, "auth", login="bob", password="Secret123")
         with _another_gateway(api.system) as url, connect(url, open_timeout=10) as jane:
