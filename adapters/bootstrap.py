@@ -24,6 +24,7 @@ from adapters.pushes import NatsPushes
 from adapters.rate_limit import TokenRequestLimits
 from adapters.recording_jobs import RecordingRetention
 from adapters.report_client import NatsReports
+from adapters.ring_timers import RingTimers
 from adapters.server_secrets import ServerSecrets
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
@@ -56,7 +57,7 @@ from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
 from domain.shared.bus import MessageBus
-from domain.signaling.calls_service import CallsService
+from domain.signaling.calls_service import CallsService, RingTimeout
 from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections import directory
@@ -163,7 +164,13 @@ class QuorumSystem:
 
         licences = Licences(self.store)
         self.endpoints = EndpointsService(self.store, licences)
-        self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
+        self.pushes = NatsPushes(self.recorder.client)
+        self.ring_timers = RingTimers(
+            lambda: config.call_ring_seconds, RingTimeout(self.store, self.pushes).miss_if_ringing
+        )
+        self.calls = CallsService(
+            self.store, self.users, self.groups, self.endpoints, self.pushes, self.ring_timers
+        )
         self.file_store = FileStore(self.recorder.client)
         self.files = ChatFilesService(
             self.store, self.users, self.groups, self.file_store, config.max_file_mb * 1024 * 1024
@@ -173,7 +180,6 @@ class QuorumSystem:
             self.recorder.client, "QUORUM_RECORDINGS", "Quorum conference recordings (§16.5)"
         )
         self.recordings = RecordingsService(self.store, self.recording_files, self.settings)
-        self.pushes = NatsPushes(self.recorder.client)
 
         # The reactions' handlers publish nothing themselves, so they are built before
         # the bus, and the services that publish after it.
@@ -293,6 +299,7 @@ class QuorumSystem:
         self.conference_jobs.stop()
         self.licence_jobs.stop()
         self.recording_jobs.stop()
+        self.ring_timers.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None

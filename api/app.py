@@ -35,7 +35,7 @@ from api.routes import (
 )
 from api.schemas.errors import ERRORS
 from api.version import VERSION
-from api.ws import gateway
+from api.ws import socket_route
 from api.ws.gateway import Gateway
 
 PREFIX = "/api/v4"
@@ -84,7 +84,7 @@ def create_app(system: QuorumSystem) -> FastAPI:
         files,
     ):
         app.include_router(module.router, prefix=PREFIX, responses=ERRORS)
-    app.include_router(gateway.router, prefix=PREFIX)
+    app.include_router(socket_route.router, prefix=PREFIX)
     app.include_router(oauth.original_token_url, responses=ERRORS)
     _document_errors_as_sent(app)
     return app

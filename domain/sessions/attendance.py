@@ -7,8 +7,7 @@ leaves it performs return what follows (a room emptied by the last leave ends)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from domain.conferencing.conference import Conference
 from domain.conferencing.invitations import USER as USER_INVITATION
@@ -27,17 +26,8 @@ from domain.sessions.session import (
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import Conflict, FieldProblem
-from domain.signaling.service import EndpointsService, StatusChange
-
-
-class Pushes(Protocol):
-    """Tells connected clients, on whichever gateway they are."""
-
-    def push(self, user_id: str, event: str, data: dict[str, Any]) -> None: ...
-
-    def push_all(self, user_ids: Iterable[str], event: str, data: dict[str, Any]) -> None: ...
-
-    def status(self, change: StatusChange) -> None: ...
+from domain.signaling.ports import Pushes
+from domain.signaling.service import EndpointsService
 
 
 class Attendance:

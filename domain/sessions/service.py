@@ -30,7 +30,7 @@ from domain.sessions.admission import (
     check_may_join,
     waits,
 )
-from domain.sessions.attendance import Attendance, Pushes, view
+from domain.sessions.attendance import Attendance, view
 from domain.sessions.lifecycle import open_session
 from domain.sessions.session import (
     JOINED,
@@ -46,6 +46,7 @@ from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.bus import Publish, ignore
 from domain.shared.clock import now
 from domain.shared.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
+from domain.signaling.ports import Pushes
 from domain.signaling.service import EndpointsService
 
 
