@@ -43,6 +43,7 @@ from projections.report_spec import (
     Filter,
     FilterValues,
     Report,
+    carried,
     dates,
     equals,
     flag,
@@ -440,8 +441,8 @@ CALLS_REPORT = Report(
         equals("owner"),
         equals("cid"),
         Filter("participant", "text", _party, "The owner, the callee or anyone who joined"),
-        equals("session_id", param=None),
-        Filter("visible_to", "text", _party, param=None),
+        equals("session_id", by_route=True),
+        Filter("visible_to", "text", _party, by_route=True),
         # A user's own rows (as `participant`), whatever else is asked (guide §15.1).
     ),
     csv=CsvLayout(
@@ -511,7 +512,7 @@ PARTICIPANTS_REPORT = Report(
     ),
     sortable=PARTICIPANT_SORTABLE,
     filters=(
-        equals("session_id", param=None),
+        equals("session_id", by_route=True),
         *dates(),
         equals("user_id", lowercase=True),
         equals("endpoint_id"),
@@ -575,8 +576,8 @@ INVITES_REPORT = Report(
     columns=("date", "session_id", "inviter", "recipient", "accepted"),
     sortable=INVITE_SORTABLE,
     filters=(
-        equals("session_id", param=None),
-        Filter("server_name", "text", lambda _: iter(()), param=None),
+        equals("session_id", by_route=True),
+        carried("server_name"),
         *dates(),
         equals("inviter", description="The server's name for the calls made at the start"),
         equals("recipient"),

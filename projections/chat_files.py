@@ -81,7 +81,7 @@ FILES_REPORT = Report(
     table="chat_files",
     columns=("date", "message_id", "session_id", "sender", "file_id", "name", "size", "deleted_at"),
     sortable=SORTABLE,
-    filters=(equals("session_id", param=None),),
+    filters=(equals("session_id", by_route=True),),
     each=_size_mb_step,
     csv=CsvLayout(
         "files.csv",

@@ -102,9 +102,9 @@ RECORDINGS_REPORT = Report(
         *dates(what="the start"),
         contains("conference_name", description="Part of the name, any case"),
         contains("conference_id", description="Part of the conference ID, any case"),
-        equals("owner", param=None),
-        equals("recording_id", param=None),
-        Filter("cid", "text", _conference, param=None),
+        equals("owner", by_route=True),
+        equals("recording_id", by_route=True),
+        Filter("cid", "text", _conference, by_route=True),
     ),
     always=("duration IS NOT NULL",),  # still recording: not a file yet
 )

@@ -49,14 +49,16 @@ class Filter:
     kind: Kind
     match: Match
     description: str = ""
-    param: str | None = ""
-    """The query parameter ("": the key; None: set by the route, never by the caller)."""
+    param: str = ""
+    """Its query parameter's name, when not the key."""
+    by_route: bool = False
+    """Set by the route (a path, who asks), never a query parameter."""
     choices: tuple[str, ...] = ()
     lowercase: bool = False
 
     @property
     def parameter(self) -> str | None:
-        return self.key if self.param == "" else self.param
+        return None if self.by_route else self.param or self.key
 
     def parse(self, given: Any) -> Any:
         """The value of the query parameter as given; a bad one is a 400 naming it."""
@@ -127,6 +129,11 @@ def flag(key: str, when_true: str, when_false: str, **options: Any) -> Filter:
             yield (when_true if value else when_false), []
 
     return Filter(key, "flag", match, **options)
+
+
+def carried(key: str) -> Filter:
+    """A value the route sets for the report's `adjust` or `each`: no condition itself."""
+    return Filter(key, "text", lambda _: iter(()), by_route=True)
 
 
 def dates(column: str = "date", what: str = "") -> tuple[Filter, Filter]:
