@@ -15,8 +15,8 @@ from fastapi import APIRouter, Response
 from adapters.system import QuorumSystem
 from api import visibility
 from api.auth import Principal, Reader, System, Writer, signed_in_with
-from api.report_routes import FRESHNESS_WAIT as FRESHNESS_WAIT
 from api.report_routes import (
+    FRESHNESS_WAIT,
     Deletions,
     Given,
     Order,
@@ -42,13 +42,12 @@ from api.schemas.reports import (
 )
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
-from projections.call_history import CALLS_REPORT as CALLS
-from projections.call_history import INVITES_REPORT, PARTICIPANTS_REPORT
+from projections.call_history import CALLS_REPORT, INVITES_REPORT, PARTICIPANTS_REPORT
 from projections.chat_files import FILES_REPORT
-from projections.chat_messages import CHAT_REPORT as CHAT
+from projections.chat_messages import CHAT_REPORT
 from projections.config_changes import CONFIG_CHANGES_REPORT
-from projections.endpoints_report import ENDPOINTS_REPORT as ENDPOINTS
-from projections.events_report import EVENTS_REPORT as EVENTS
+from projections.endpoints_report import ENDPOINTS_REPORT
+from projections.events_report import EVENTS_REPORT
 from projections.report_query import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/logs", tags=["reports"])
@@ -75,21 +74,23 @@ add_delete_route(
     refreshed=("config_changes", "events"),
 )
 add_list_routes(
-    router, EVENTS, "/events", name="events_report", reader=Reader, page_model=EventsPage
+    router, EVENTS_REPORT, "/events", name="events_report", reader=Reader, page_model=EventsPage
 )
 add_delete_route(
     router,
-    EVENTS,
+    EVENTS_REPORT,
     "/events",
     name="delete_events",
     description="Delete the rows matching the filters (RPT-04); the Events row `delete_events`\n"
     "this adds comes after them and stays.",
     refreshed=("events",),
 )
-add_list_routes(router, CHAT, "/chat", name="chat_report", reader=Reader, page_model=ChatPage)
+add_list_routes(
+    router, CHAT_REPORT, "/chat", name="chat_report", reader=Reader, page_model=ChatPage
+)
 add_delete_route(
     router,
-    CHAT,
+    CHAT_REPORT,
     "/chat",
     name="delete_chat",
     description="Delete the messages matching the filters (RPT-04); Events row\n"
@@ -102,7 +103,7 @@ add_delete_route(
 
 add_list_routes(
     router,
-    ENDPOINTS,
+    ENDPOINTS_REPORT,
     "/endpoints",
     name="endpoints_report",
     reader=Reader,
@@ -131,7 +132,9 @@ def endpoint_detail(
     endpoint_id: str, principal: Reader, system: System, response: Response
 ) -> dict[str, Any]:
     page = Paging(page_size=MAX_PAGE_SIZE)
-    found = answer(ENDPOINTS, {"search": endpoint_id}, principal, system, response, Order(), page)
+    found = answer(
+        ENDPOINTS_REPORT, {"search": endpoint_id}, principal, system, response, Order(), page
+    )
     assert isinstance(found, dict)
     for row in found["list"]:
         if row["endpoint_id"].lower() == endpoint_id.lower():
@@ -159,7 +162,7 @@ def delete_sessions(deletions: Deletions, given: Given, everything: bool) -> dic
 
 add_list_routes(
     router,
-    CALLS,
+    CALLS_REPORT,
     "/calls",
     name="calls_report",
     reader=CallsReader,
@@ -170,7 +173,7 @@ add_list_routes(
 )
 add_delete_route(
     router,
-    CALLS,
+    CALLS_REPORT,
     "/calls",
     name="delete_calls",
     description="Delete the sessions matching the filters (RPT-04) except those still running or\n"
@@ -188,7 +191,7 @@ def call_detail(
 ) -> dict[str, Any]:
     """A user sees only a session they took part in or owned (404 otherwise)."""
     filters = visibility.calls(principal, {"session_id": session_id})
-    found = answer(CALLS, filters, principal, system, response, Order(), Paging())
+    found = answer(CALLS_REPORT, filters, principal, system, response, Order(), Paging())
     assert isinstance(found, dict)
     if not found["list"]:
         raise NotFound(f"no session {session_id}")
