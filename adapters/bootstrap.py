@@ -47,6 +47,7 @@ from domain.messaging.files import ChatFilesService
 from domain.messaging.service import MessagingService
 from domain.oauth.application import OAuthApplication
 from domain.oauth.service import OAuthService
+from domain.operations.report_deletion_service import ReportDeletions
 from domain.reactions import reactions
 from domain.recordings.service import RecordingsService
 from domain.sessions.attendance import Attendance
@@ -79,6 +80,7 @@ from projections.engine import (
 from projections.events_report import EventsReport
 from projections.recordings_report import RecordingsReport
 from projections.report_calls import REPORTS, LocalReports, ReportCalls
+from projections.report_counts import ReportCounts
 from projections.sql import make_engine
 
 SNAPSHOT_EVERY = 50
@@ -244,6 +246,8 @@ class QuorumSystem:
         self.report_calls = self._report_calls()
         """Every report read and count goes through this (projections/report_calls.py)."""
         self.recording_jobs = RecordingRetention(self.recordings, self.report_calls)
+        counts, head = ReportCounts(self.report_calls), self.recorder.max_notification_id
+        self.report_deletions = ReportDeletions(counts, lambda: head() or 0, self.store.save)
         self._stop_listening: Callable[[], None] | None = None
 
     @property
