@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api import errors
 from api.app_audit import ApplicationAudit
 from api.routes import (
@@ -34,10 +34,10 @@ from api.routes import (
     users,
 )
 from api.schemas.errors import ERRORS
-from api.ws import gateway
+from api.version import VERSION
+from api.ws import socket_route
 from api.ws.gateway import Gateway
 
-VERSION = "0.1.0"
 PREFIX = "/api/v4"
 DOCS_ASSETS = "/docs-assets"
 
@@ -84,7 +84,7 @@ def create_app(system: QuorumSystem) -> FastAPI:
         files,
     ):
         app.include_router(module.router, prefix=PREFIX, responses=ERRORS)
-    app.include_router(gateway.router, prefix=PREFIX)
+    app.include_router(socket_route.router, prefix=PREFIX)
     app.include_router(oauth.original_token_url, responses=ERRORS)
     _document_errors_as_sent(app)
     return app

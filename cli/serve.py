@@ -13,12 +13,12 @@ from typing import Any
 
 import uvicorn
 
+from adapters.bootstrap import QuorumSystem
 from adapters.config import Config
 from adapters.nats_server import EmbeddedNats
 from adapters.restart import Restart
 from adapters.runtime import DataDir, DataDirBusy, RunningServer
 from adapters.server_runs import ServerRuns
-from adapters.system import QuorumSystem
 from api.app import PREFIX, create_app
 from api.control import ControlService
 from cli.errors import CommandError

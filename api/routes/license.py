@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Reader, System, Writer
 from api.schemas.common import documented_body
 from api.schemas.license import LicenceLoad, ProSettings

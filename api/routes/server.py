@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.auth import System, Writer
+from api.version import VERSION
 from domain.shared.actor import acting_as
 from domain.shared.errors import Conflict
 
@@ -24,8 +25,6 @@ class ServerStatus(BaseModel):
 
 @router.get("/server/status", response_model=ServerStatus)
 def server_status(system: System) -> ServerStatus:
-    from api.app import VERSION
-
     return ServerStatus(
         state="running",
         server_name=system.config.server_name,

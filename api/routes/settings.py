@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from adapters.user_directory import BIND_PASSWORD
 from api.auth import Reader, System, Writer
 from api.schemas.errors import only
@@ -80,7 +80,7 @@ def edit_section(
             password = patch.pop("bind_password")
             if not isinstance(password, str) or not password:
                 raise invalid("bind_password", "must be a non-empty string")
-            system.set_secret(BIND_PASSWORD, password)
+            system.secrets.set(BIND_PASSWORD, password)
         settings, _changes = system.settings.edit(section, patch, _expected_version(if_match))
     response.headers["ETag"] = f'"{settings.version}"'
     return _section_view(settings, section)
@@ -90,7 +90,7 @@ def edit_section(
 def regenerate_api_secret(principal: Writer, system: System) -> dict[str, Any]:
     """A new API secret key; the old one stops working at once (§12.2)."""
     with acting_as(principal.actor):
-        secret, change = system.regenerate_secret("api_secret")
+        secret, change = system.secrets.regenerate("api_secret")
     return {"api_secret": secret, "api_secret_key_id": change["new"]}
 
 
@@ -101,7 +101,7 @@ def regenerate_connection_key(key: str, principal: Writer, system: System) -> di
     if name is None:
         raise NotFound(f"no key {key!r}; keys: {', '.join(KEY_ROUTES)}")
     with acting_as(principal.actor):
-        _, change = system.regenerate_secret(name)
+        _, change = system.secrets.regenerate(name)
     return {f"{name}_id": change["new"]}
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import (
     Principal,
     System,
@@ -18,7 +18,7 @@ from api.auth import (
     writing,
 )
 from api.csv_export import ViewerFormat, csv_response
-from api.routes.reports import CALLS, Order, Paging, answer
+from api.report_routes import Order, Paging, answer
 from api.schemas.common import CsvFile, Listing, documented_body
 from api.schemas.reports import UserCallsPage
 from api.schemas.users import (
@@ -37,7 +37,7 @@ from domain.identity.rights import effective_bandwidth, effective_rights
 from domain.shared.actor import acting_as
 from domain.shared.errors import Forbidden, NotFound, invalid
 from projections import directory
-from projections.call_history import CallFilters
+from projections.call_history import CALLS_REPORT
 from projections.directory import UserRow
 from projections.report_query import MAX_PAGE_SIZE
 
@@ -309,8 +309,8 @@ def user_calls(
     may_read_user(principal, user_id)
     user = user_id.lower()
     found = answer(
-        CALLS,
-        CallFilters(participant=user),
+        CALLS_REPORT,
+        {"participant": user},
         principal,
         system,
         response,

@@ -16,9 +16,9 @@ import asyncio
 import logging
 from typing import Any
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.errors import error_body, status_of
-from api.ws import frame_params as arg
+from api.ws import params
 from api.ws.fanout import Fanout
 from domain.conferencing.invitations import ENDPOINT_PREFIXES
 from domain.sessions.admission import ENDPOINT
@@ -65,12 +65,12 @@ class DeviceLink:
         protocol = call_string[1 : call_string.index(":")]
         with acting_as(Actor(kind="system", name=f"{protocol} gateway", app_name=protocol)):
             joined = self.system.sessions.join(
-                arg.cid(fields),
+                params.conference_id(fields),
                 user_id=call_string,
                 kind=ENDPOINT,
                 endpoint_id=None,
                 display_name=_text(fields.get("display_name")) or call_string,
-                pin=arg.typed_pin(fields),
+                pin=fields.get("pin"),
                 account=account,
             )
         participant = joined.participant
@@ -84,7 +84,9 @@ class DeviceLink:
         fields = _object(body)
         cause = _text(fields.get("cause")) or "hangup"
         with acting_as(Actor(kind="system", name="device gateway")):
-            self.system.sessions.leave_device(arg.cid(fields), arg.participant_id(fields), cause)
+            self.system.sessions.leave_device(
+                params.conference_id(fields), str(fields.get("participant_id")), cause
+            )
         return {"left": True}
 
 
