@@ -135,8 +135,6 @@ class QuorumSystem:
     def __init__(self, config: Config, nats_url: str, *, with_reports: bool = True) -> None:
         self.config = config
         self.started_at = datetime.now(UTC)
-        self.restart: Callable[[], list[str]] | None = None
-        """Set by `quorum serve`: an administrator's restart (api/routes/server.py)."""
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = event_store(nats_url)
         self.keystore = KeyStore(config.data_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,7 +42,9 @@ PREFIX = "/api/v4"
 DOCS_ASSETS = "/docs-assets"
 
 
-def create_app(system: QuorumSystem) -> FastAPI:
+def create_app(system: QuorumSystem, restart: Callable[[], list[str]] | None = None) -> FastAPI:
+    """`restart`: an administrator's restart, when `quorum serve` can start itself again
+    (api/routes/server.py)."""
     signaling = Gateway(system)
 
     @asynccontextmanager
@@ -61,6 +63,7 @@ def create_app(system: QuorumSystem) -> FastAPI:
     )
     app.state.system = system
     app.state.gateway = signaling
+    app.state.restart = restart
 
     errors.install(app)
     app.add_middleware(ApplicationAudit)  # OAuth applications' calls -> Events report

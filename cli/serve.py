@@ -62,7 +62,6 @@ def _serve(args: argparse.Namespace) -> bool:
         runs = ServerRuns(system.store, config.data_dir)
         runs.started()
         restart = Restart(system, runs, lambda: setattr(server, "should_exit", True))
-        system.restart = restart.order
         # Before the system closes (LIFO).
         stack.callback(lambda: runs.stopped("restart" if restart.requested else "signal"))
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
@@ -76,7 +75,7 @@ def _serve(args: argparse.Namespace) -> bool:
         _banner(http_url, config.data_dir, nats_url)
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(system),
+                create_app(system, restart=restart.order),
                 host=config.http_host,
                 port=config.http_port,
                 log_level="warning",

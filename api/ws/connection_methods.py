@@ -111,5 +111,5 @@ def _logout(request: Request) -> dict[str, Any]:
 METHODS = {
     "auth": Method(_auth, signed_in=False, while_asleep=True, needs=Needs.NOTHING),
     "ping": Method(_ping, signed_in=False, while_asleep=True, needs=Needs.NOTHING),
-    "logout": Method(_logout, while_asleep=True, ends_connection=True),
+    "logout": Method(_logout, while_asleep=True, ends_connection=True, needs=Needs.NOTHING),
 }

@@ -38,5 +38,5 @@ def _statuses(request: Request) -> dict[str, Any]:
 METHODS = {
     "endpoint.update": Method(_update, while_asleep=True, needs=Needs.NOTHING),
     "endpoint.sleep": Method(_sleep, while_asleep=True, needs=Needs.ONLINE_LICENCE),
-    "status.get": Method(_statuses, while_asleep=True, needs=Needs.NOTHING),
+    "status.get": Method(_statuses, while_asleep=True),
 }

@@ -48,9 +48,9 @@ class Needs(Enum):
     """What a request of a connected client needs, as the guests rule sees it."""
 
     NOTHING = "nothing"
-    """Open to guests: public conferences, their own endpoint, presence, pings."""
+    """Open to guests: public conferences, their own endpoint, pings, logging out."""
     ACCOUNT = "an account"
-    """Licences, calls, chat, signing out: for users only."""
+    """Licences, calls, chat, contacts' presence: for users only."""
     ONLINE_LICENCE = "an online licence"
     """Sleeping gives back the online licence that a guest never holds."""
 
