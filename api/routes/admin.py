@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from api.auth import OwnAccount, System, check_admin_address, client_ip, user_agent_of
-from api.schemas.common import documented_body
+from api.dependencies.admins import Admins
 from api.schemas.settings import Preferences, PreferencesChange
 from domain.shared.actor import Actor, acting_as
 
@@ -50,10 +50,10 @@ def log_in(credentials: Credentials, request: Request, system: System) -> Sessio
 
 
 @router.delete("/session", status_code=204)
-def log_out(principal: OwnAccount, system: System) -> None:
+def log_out(principal: OwnAccount, admins: Admins) -> None:
     if principal.session_id is not None:
         with acting_as(principal.actor):
-            system.admins.log_out(principal.name, principal.session_id)
+            admins.log_out(principal.name, principal.session_id)
 
 
 @router.get("/preferences", response_model=Preferences)
@@ -61,18 +61,14 @@ def get_preferences(principal: OwnAccount) -> dict[str, Any]:
     return principal.preferences
 
 
-@router.patch(
-    "/preferences",
-    response_model=Preferences,
-    openapi_extra=documented_body(PreferencesChange, partial=True),
-)
+@router.patch("/preferences", response_model=Preferences)
 def change_preferences(
-    patch: dict[str, Any], principal: OwnAccount, system: System
+    body: PreferencesChange, principal: OwnAccount, admins: Admins
 ) -> dict[str, Any]:
     if principal.via != "session":
         from domain.shared.errors import Forbidden
 
         raise Forbidden("preferences belong to an administrator account; log in as one")
     with acting_as(principal.actor):
-        account = system.admins.change_preferences(principal.name, patch)
+        account = admins.change_preferences(principal.name, body.model_dump(exclude_unset=True))
     return account.preferences

@@ -114,8 +114,7 @@ PERMISSIONS_DOC = "a general permission (users) stands for its :read and :write"
 
 
 class ApplicationCreate(StrictBody):
-    """`POST oauth2/applications` (§15.3); the ID and the secret are generated.
-    domain/oauth/application.py enforces each value rule."""
+    """`POST oauth2/applications` (§15.3); the ID and the secret are generated."""
 
     name: str = documented(minLength=1, maxLength=MAX_NAME)
     redirect_uri: str = documented(**REDIRECT_URI)
