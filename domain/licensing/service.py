@@ -4,7 +4,7 @@ back connection licences, PRO licences for group conferences, their distribution
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from domain.licensing.distribution import distribute
 from domain.licensing.pool import LicencePool
@@ -22,6 +22,7 @@ from domain.licensing.terms import (
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import FieldProblem, Forbidden, InvalidInput
+from domain.shared.validation import JsonObject
 
 HOT_ATTEMPTS = 40
 """Every login and join saves the pool: many writers, so more tries than usual."""
@@ -33,6 +34,14 @@ DEVICE = "endpoint"
 
 Evict = Callable[[str, str], None]
 """(user ID, cause): take the user out of every running conference."""
+
+
+class ProSettingsChange(TypedDict, total=False):
+    """`license/pro`'s settings; only those given change."""
+
+    groups: list[str]
+    allow_request: bool
+    show_info: bool
 
 
 class LicensingService:
@@ -81,7 +90,7 @@ class LicensingService:
 
     # -- the admin's side ------------------------------------------------------------------
 
-    def load(self, body: Any) -> list[dict[str, Any]]:
+    def load(self, body: JsonObject) -> list[dict[str, Any]]:
         """Load a licence; fewer PRO licences than are in use redistributes at once."""
         terms = check_terms(body)
 
@@ -99,7 +108,7 @@ class LicensingService:
             self.evict(user, "licence lost")
         return changes
 
-    def change_pro_settings(self, body: Any) -> list[dict[str, Any]]:
+    def change_pro_settings(self, body: ProSettingsChange) -> list[dict[str, Any]]:
         """`license/pro`: the groups whose members get permanent licences, in priority
         order (applied at the next distribution, §9.1.2), and the two UI switches."""
         values = self._check_pro_settings(body)
@@ -156,9 +165,7 @@ class LicensingService:
         pool.redistribute(distribution, at, manual)
         return distribution.lost
 
-    def _check_pro_settings(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise InvalidInput.of([FieldProblem("body", "invalid", "must be an object")])
+    def _check_pro_settings(self, body: ProSettingsChange) -> dict[str, Any]:
         problems: list[FieldProblem] = []
         values: dict[str, Any] = {}
         for name, value in body.items():

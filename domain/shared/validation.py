@@ -11,7 +11,9 @@ Rule = Callable[[Any], Any]
 """Takes the raw JSON value; returns the value to keep or raises ValueError(message)."""
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
-Patch: TypeAlias = Mapping[str, JsonValue]
+JsonObject: TypeAlias = Mapping[str, JsonValue]
+"""A document whose fields the domain's rules check one by one, naming each bad one."""
+Patch: TypeAlias = JsonObject
 """A partial update: each field given with its JSON value, for its rule to check."""
 
 
