@@ -72,10 +72,9 @@ def edit_section(
     body: SectionChange,
     service: Settings,
     storage: UserStorage,
-    system: System,
+    system: System,  # keeps the LDAP bind password among the server's secrets
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    """`system` keeps the LDAP bind password among the server's secrets."""
     with acting_as(principal.actor):
         if isinstance(body, UserStorageSwitch):
             # Registry <-> LDAP (§13.7, §13.8): switching to LDAP synchronises,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Engine
 
 from api.auth import (
@@ -182,15 +182,26 @@ def get_user(
     return _detail(view, user_id)
 
 
+def user_changer(
+    user_id: str, principal: Annotated[Principal, signed_in_with("users:write")]
+) -> Principal:
+    """Who may change this account (an administrator, or its own user), refused before
+    the body is looked at."""
+    may_change_user(principal, user_id)
+    return principal
+
+
+UserChanger = Annotated[Principal, Depends(user_changer)]
+
+
 @router.patch("/{user_id}", response_model=UserDetail)
 def edit_user(
     user_id: str,
+    principal: UserChanger,
     body: UserChange,
-    principal: Annotated[Principal, signed_in_with("users:write")],
     users: Users,
     view: DirectoryQuery,
 ) -> dict[str, Any]:
-    may_change_user(principal, user_id)
     change = cast(UserFields, body.model_dump(exclude_unset=True))
     with acting_as(principal.actor):
         user = users.edit(user_id, change, by_user=principal.role == "user")
@@ -270,17 +281,21 @@ def get_address_book(
     return {"cnt": len(entries), "list": entries}
 
 
+def contact_adder(principal: UserChanger, users: Users, groups: Groups) -> Principal:
+    """A user adds to their own book only if their groups allow it; refused before the
+    body is looked at."""
+    if principal.role == "user" and not _may_edit_book(users, groups, principal.name):
+        raise Forbidden("your groups do not allow editing the address book")
+    return principal
+
+
 @router.post("/{user_id}/addressbook", status_code=201, response_model=Contact)
 def add_contact(
     user_id: str,
+    principal: Annotated[Principal, Depends(contact_adder)],
     body: ContactCreate,
-    principal: Annotated[Principal, signed_in_with("users:write")],
     users: Users,
-    groups: Groups,
 ) -> dict[str, Any]:
-    may_change_user(principal, user_id)
-    if principal.role == "user" and not _may_edit_book(users, groups, principal.name):
-        raise Forbidden("your groups do not allow editing the address book")
     with acting_as(principal.actor):
         return users.add_contact(user_id, cast(NewContact, body.model_dump(exclude_unset=True)))
 

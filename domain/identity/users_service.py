@@ -236,10 +236,10 @@ class UsersService:
     def policy(self) -> PasswordPolicy:
         return PasswordPolicy.from_settings(self.settings.get().section("password-policy"))
 
-    def _password_hash(self, password: Any) -> str:
+    def _password_hash(self, password: str | None) -> str:
         return self.hasher.hash(self.policy().check(password))
 
-    def _groups(self, value: Any) -> list[str]:
+    def _groups(self, value: list[str]) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(g, str) for g in value):
             raise invalid("groups", "must be a list of group IDs")
         missing = [g for g in value if self.groups.find(g) is None]
@@ -275,7 +275,7 @@ def _refuse_unknown(body: UserFields, allowed: tuple[str, ...]) -> None:
         )
 
 
-def _boolean(value: Any, field: str) -> bool:
+def _boolean(value: bool, field: str) -> bool:
     if not isinstance(value, bool):
         raise invalid(field, "must be true or false")
     return value
