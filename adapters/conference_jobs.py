@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 
 from adapters.periodic import PeriodicJob
-from domain.conferencing.auto_delete import RULES, SWEEP_INTERVAL, AutoDeletion, deletable
+from domain.conferencing.auto_delete import SWEEP_INTERVAL, AutoDeletion, deletable
 from domain.conferencing.service import ConferencesService
+from domain.settings.conferences import AUTO_DELETE_RULES
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.clock import now
@@ -62,7 +63,9 @@ class ConferenceJobs(PeriodicJob):
     def sweep(self) -> list[str]:
         """Delete what automatic deletion allows now (§14.7.1)."""
         section = self.settings.get().section("conferences")
-        rules = AutoDeletion.from_settings({k: v for k, v in section.items() if k in RULES})
+        rules = AutoDeletion.from_settings(
+            {k: v for k, v in section.items() if k in AUTO_DELETE_RULES}
+        )
         deleted = []
         with acting_as(SYSTEM):
             for cid in self.all_cids():

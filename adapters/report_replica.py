@@ -12,11 +12,11 @@ from typing import Any, cast
 
 from faststream.nats import NatsBroker
 
+from adapters.bootstrap import event_store, report_projections
 from adapters.config import Config
 from adapters.jetstream.loop import run_sync
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.report_client import CALL_SUBJECT, PART, PART_HEADER, QUEUE, REPLICA_SUBJECT
-from adapters.system import event_store, report_projections
 from projections.duck import ReportsDatabase
 from projections.engine import catch_up_together, runners_of, start_following
 from projections.report_calls import CODEC, LocalReports

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from adapters.bootstrap import QuorumSystem
 from adapters.server_runs import ServerRuns
-from adapters.system import QuorumSystem
 from domain.shared.errors import Conflict, DomainError
 from projections.conferences import running_conferences
 

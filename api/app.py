@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api import errors
 from api.app_audit import ApplicationAudit
 from api.routes import (
@@ -34,15 +34,17 @@ from api.routes import (
     users,
 )
 from api.schemas.errors import ERRORS
-from api.ws import gateway
+from api.version import VERSION
+from api.ws import socket_route
 from api.ws.gateway import Gateway
 
-VERSION = "0.1.0"
 PREFIX = "/api/v4"
 DOCS_ASSETS = "/docs-assets"
 
 
-def create_app(system: QuorumSystem) -> FastAPI:
+def create_app(system: QuorumSystem, restart: Callable[[], list[str]] | None = None) -> FastAPI:
+    """`restart`: an administrator's restart, when `quorum serve` can start itself again
+    (api/routes/server.py)."""
     signaling = Gateway(system)
 
     @asynccontextmanager
@@ -61,6 +63,7 @@ def create_app(system: QuorumSystem) -> FastAPI:
     )
     app.state.system = system
     app.state.gateway = signaling
+    app.state.restart = restart
 
     errors.install(app)
     app.add_middleware(ApplicationAudit)  # OAuth applications' calls -> Events report
@@ -84,7 +87,7 @@ def create_app(system: QuorumSystem) -> FastAPI:
         files,
     ):
         app.include_router(module.router, prefix=PREFIX, responses=ERRORS)
-    app.include_router(gateway.router, prefix=PREFIX)
+    app.include_router(socket_route.router, prefix=PREFIX)
     app.include_router(oauth.original_token_url, responses=ERRORS)
     _document_errors_as_sent(app)
     return app

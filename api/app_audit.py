@@ -28,7 +28,7 @@ from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import Unauthorized
 
 if TYPE_CHECKING:
-    from adapters.system import QuorumSystem
+    from adapters.bootstrap import QuorumSystem
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from fastapi.openapi.models import (
 )
 from fastapi.security import OAuth2, SecurityScopes
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from adapters.tokens import InvalidToken, TokenClaims
 from domain.oauth.application import OAuthApplication
 from domain.oauth.permissions import PERMISSIONS

@@ -14,8 +14,8 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from adapters.bootstrap import QuorumSystem
 from adapters.jetstream.loop import run_sync
-from adapters.system import QuorumSystem
 from projections.engine import rebuild_together
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal
 
 CHUNK_ROWS = 5_000

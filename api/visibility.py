@@ -9,17 +9,16 @@ conference they are invited to) answers 403.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal
 from domain.sessions.service import Caller
 from domain.shared.errors import Forbidden, NotFound
 from projections import conferences as view
-from projections.call_history import CallFilters
 from projections.conferences import ConferenceRow
+from projections.report_spec import FilterValues
 
 
 def party(principal: Principal) -> str | None:
@@ -101,10 +100,10 @@ def conference_to_create(
     return {**body, "owner": body.get("owner") or user}
 
 
-def calls(principal: Principal, filters: CallFilters) -> CallFilters:
+def calls(principal: Principal, filters: FilterValues) -> dict[str, Any]:
     """Call History rows limited to the sessions a user took part in or owned."""
     user = party(principal)
-    return filters if user is None else replace(filters, visible_to=user)
+    return dict(filters) if user is None else {**filters, "visible_to": user}
 
 
 def check_may_export(principal: Principal) -> None:

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from adapters.bootstrap import QuorumSystem
 from adapters.config import Config
 from adapters.nats_server import EmbeddedNats, nats_server_binary
-from adapters.system import QuorumSystem
 
 
 def _load_average() -> str:

@@ -7,7 +7,7 @@ A fresh nats-server and a `QuorumSystem` with its reports; the Events table is f
 with `--rows` realistic rows by one INSERT (sign-ins and status changes over a year, so
 the viewer's zone changes offset inside the range; one row in 20 with a Cyrillic name,
 which the table stores as JSON escapes, some with quotes, delimiters and line breaks).
-Then `routes.answer` (the report call, the CSV form, `csv_line`, `csv_response`) with
+Then `routes.answer` (the report call, the CSV form, `csv.line`, `csv_response`) with
 its streamed body consumed, as `GET /logs/events/export` does; and, as the baseline in
 the same run, the row-by-row path it replaced (every row as a dict with datetimes and
 decoded JSON, `render`, `json.dumps`, `csv.writer`), whose bytes must be the same.
@@ -31,12 +31,13 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
+from api import report_routes as routes
 from api.auth import Principal
 from api.csv_export import CHUNK_ROWS, ViewerFormat
-from api.routes import reports as routes
 from bench.common import machine_lines, running_system
 from projections import events_report
+from projections.events_report import EVENTS_CSV, EVENTS_REPORT
 
 FILL = r"""
 INSERT INTO events
@@ -104,9 +105,9 @@ def consume(chunks: Iterable[bytes]) -> tuple[int, int, str]:
 def export_now(system: QuorumSystem, fmt: ViewerFormat) -> tuple[int, int, str]:
     """`GET /logs/events/export` without HTTP: the route's `answer`, its streamed body
     drained as Starlette drains it (each piece from a worker thread)."""
-    filters = routes.EventParams().filters()
+    filters: dict[str, Any] = {}
     reply = routes.answer(
-        routes.EVENTS, filters, principal(fmt), system, Response(), routes.Order(), None
+        EVENTS_REPORT, filters, principal(fmt), system, Response(), routes.Order(), None
     )
     assert isinstance(reply, StreamingResponse)
     body = reply.body_iterator
@@ -153,11 +154,11 @@ def old_chunks(
 
 def export_before(system: QuorumSystem, fmt: ViewerFormat) -> tuple[int, int, str]:
     """The row-by-row path this replaced, on the same rows."""
-    filters = routes.EventParams().filters()
+    filters: dict[str, Any] = {}
     found = system.report_calls.call(events_report.query, filters, paged=False)
     _, rows = found.value
     lines = (old_line(r, fmt) for r in rows)
-    return consume(old_chunks(routes.EVENTS.csv_header, lines, fmt))
+    return consume(old_chunks(EVENTS_CSV.header, lines, fmt))
 
 
 def timed(what: str, run: Any) -> tuple[float, tuple[int, int, str]]:

@@ -42,9 +42,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 from fastapi import Response
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
+from api import report_routes as routes
 from api.auth import Principal
-from api.routes import reports as routes
 from bench.common import machine_lines, rate, running_system, write_section
 from domain.conferencing.conference import Conference
 from domain.conferencing.parameters import check_parameters
@@ -67,6 +67,7 @@ from projections.engine import (
     rebuild_together,
     start_following,
 )
+from projections.events_report import EVENTS_REPORT
 
 EVENTS = 1_000_000
 USERS = 2_000
@@ -516,11 +517,11 @@ def query_cases(system: QuorumSystem) -> list[tuple[str, Callable[[], object]]]:
     owner = owner_row[0] if owner_row else "user00000"
 
     def events(paging: dict[str, Any], **filters: Any) -> Callable[[], object]:
-        f = events_report.EventFilters(**filters)
+        f = filters
         return lambda: events_report.query(db, f, **paging)
 
     def calls(paging: dict[str, Any], **filters: Any) -> Callable[[], object]:
-        f = call_history.CallFilters(**filters)
+        f = filters
         return lambda: call_history.query(db, f, **paging)
 
     first: dict[str, Any] = {}
@@ -602,10 +603,10 @@ def export_events(system: QuorumSystem) -> tuple[float, int, int]:
         ip="192.0.2.10",
         user_agent="bench",
     )
-    filters = routes.EventParams().filters()
+    filters: dict[str, Any] = {}
     started = time.perf_counter()
     reply = routes.answer(
-        routes.EVENTS, filters, principal, system, Response(), routes.Order(), None
+        EVENTS_REPORT, filters, principal, system, Response(), routes.Order(), None
     )
     size, lines = _consume(reply)
     return time.perf_counter() - started, lines - 1, size

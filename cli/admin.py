@@ -83,7 +83,7 @@ def remove_admin(args: argparse.Namespace) -> int:
 
 def show_api_secret(args: argparse.Namespace) -> int:
     with command_system(args) as system:
-        system.ensure_server_secrets()
+        system.secrets.ensure()
         secret = system.keystore.read("api_secret")
     print(secret)
     return 0

@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from adapters.bootstrap import QuorumSystem
 from adapters.config import Config
 from adapters.runtime import DataDirBusy, nats_for_command
-from adapters.system import QuorumSystem
 from cli.errors import CommandError
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import uvicorn
 
+from adapters.bootstrap import QuorumSystem
 from adapters.config import Config
 from adapters.nats_server import EmbeddedNats
 from adapters.restart import Restart
 from adapters.runtime import DataDir, DataDirBusy, RunningServer
 from adapters.server_runs import ServerRuns
-from adapters.system import QuorumSystem
 from api.app import PREFIX, create_app
 from api.control import ControlService
 from cli.errors import CommandError
@@ -62,7 +62,6 @@ def _serve(args: argparse.Namespace) -> bool:
         runs = ServerRuns(system.store, config.data_dir)
         runs.started()
         restart = Restart(system, runs, lambda: setattr(server, "should_exit", True))
-        system.restart = restart.order
         # Before the system closes (LIFO).
         stack.callback(lambda: runs.stopped("restart" if restart.requested else "signal"))
         control_subject = f"quorum.ctl.{uuid.uuid4().hex}"
@@ -76,7 +75,7 @@ def _serve(args: argparse.Namespace) -> bool:
         _banner(http_url, config.data_dir, nats_url)
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(system),
+                create_app(system, restart=restart.order),
                 host=config.http_host,
                 port=config.http_port,
                 log_level="warning",

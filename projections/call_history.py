@@ -24,7 +24,7 @@ participant and invite rows go with them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +35,19 @@ from domain.sessions.session import JOINED, SERVER, LiveSession
 from domain.signaling.call import Call
 from projections.duck import DuckDBProjection, Table
 from projections.engine import on
-from projections.report_deletions import in_sessions, matching
-from projections.report_query import ReportQuery, run_report
+from projections.report_deletions import in_sessions
+from projections.report_query import Step
+from projections.report_spec import (
+    Condition,
+    CsvLayout,
+    Filter,
+    FilterValues,
+    Report,
+    carried,
+    dates,
+    equals,
+    flag,
+)
 
 SORTABLE = ("date", "end_time", "duration", "owner", "mode", "cid", "session_id", "participants")
 PARTICIPANT_SORTABLE = (
@@ -116,43 +127,6 @@ PARTICIPANTS = Table(
     key_column="connection_id",
 )
 INVITES = Table("call_invites", INVITES_DDL, ("seq", "date", "session_id", "inviter", "recipient"))
-
-
-@dataclass(frozen=True)
-class CallFilters:
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    owner: str | None = None
-    cid: str | None = None
-    participant: str | None = None
-    """The owner, the callee, or anyone who joined the session."""
-    session_id: str | None = None
-    visible_to: str | None = None
-    """A user's own rows (as `participant`), whatever else is asked (guide §15.1)."""
-
-
-@dataclass(frozen=True)
-class ParticipantFilters:
-    session_id: str
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    user_id: str | None = None
-    endpoint_id: str | None = None
-    disconnect_cause: str | None = None
-    connected: bool | None = None
-    """Still connected (no `left_at`), or gone."""
-
-
-@dataclass(frozen=True)
-class InviteFilters:
-    session_id: str
-    server_name: str = SERVER
-    """Shown as the inviter of the calls the server made at the start."""
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    inviter: str | None = None
-    recipient: str | None = None
-    accepted: bool | None = None
 
 
 class CallHistoryReport(DuckDBProjection):
@@ -427,24 +401,86 @@ class CallHistoryReport(DuckDBProjection):
         )
 
 
-def _where(q: ReportQuery, filters: CallFilters) -> None:
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("owner", filters.owner)
-    q.equals("cid", filters.cid)
-    q.equals("session_id", filters.session_id)
-    for who in (filters.participant, filters.visible_to):
-        if who:
-            q.conditions.append(
-                "(owner = ? OR callee = ? OR session_id IN "
-                "(SELECT session_id FROM call_participants WHERE user_id = ?))"
-            )
-            q.params.extend([who] * 3)
+def _party(who: Any) -> Iterator[Condition]:
+    """The owner, the callee, or anyone who joined the session."""
+    if who:
+        yield (
+            "(owner = ? OR callee = ? OR session_id IN "
+            "(SELECT session_id FROM call_participants WHERE user_id = ?))",
+            [who] * 3,
+        )
 
 
-def deletable_sessions(database: Any, filters: CallFilters, through: int) -> list[str]:
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+CALLS_REPORT = Report(
+    name="calls",
+    projection="call_history",
+    table="call_history",
+    columns=(
+        "date",
+        "session_id",
+        "kind",
+        "owner",
+        "callee",
+        "mode",
+        "cid",
+        "topic",
+        "participants",
+        "outcome",
+        "end_time",
+        "duration",
+        "end_cause",
+        "recorded",
+    ),
+    sortable=SORTABLE,
+    filters=(
+        *dates(),
+        equals("owner"),
+        equals("cid"),
+        Filter("participant", "text", _party, "The owner, the callee or anyone who joined"),
+        equals("session_id", by_route=True),
+        Filter("visible_to", "text", _party, by_route=True),
+        # A user's own rows (as `participant`), whatever else is asked (guide §15.1).
+    ),
+    csv=CsvLayout(
+        "calls.csv",
+        (
+            "date",
+            "session_id",
+            "owner",
+            "mode",
+            "cid",
+            "topic",
+            "participants",
+            "end_time",
+            "duration",
+            "end_cause",
+        ),
+        lambda r: (
+            r["date"],
+            r["session_id"],
+            r["owner"],
+            r["mode"],
+            r["cid"] or "",
+            r["topic"] or "",
+            r["participants"],
+            r["end_time"] or "",
+            _blank(r["duration"]),
+            r["end_cause"] or "",
+        ),
+    ),
+)
+"""Its deletion names the sessions it removes (`deletable_sessions`)."""
+query = CALLS_REPORT.rows
+
+
+def deletable_sessions(database: Any, filters: FilterValues, through: int) -> list[str]:
     """The sessions a deletion by these filters removes (RPT-04): those matching, up
     to `through`, except the ones still running or recorded (SES-10)."""
-    condition, params = matching(lambda q: _where(q, filters), through)
+    condition, params = CALLS_REPORT.deleted(filters, through)
     found = (
         database.cursor()
         .execute(
@@ -457,91 +493,103 @@ def deletable_sessions(database: Any, filters: CallFilters, through: int) -> lis
     return [row[0] for row in found]
 
 
-def query(database: Any, filters: CallFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
-    return run_report(
-        database,
-        "call_history",
+PARTICIPANTS_REPORT = Report(
+    name="participants",
+    projection="call_history",
+    call="participants",
+    table="call_participants_view",
+    columns=(
+        "date",
+        "session_id",
+        "user_id",
+        "display_name",
+        "kind",
+        "joined_at",
+        "left_at",
+        "duration",
+        "disconnect_cause",
+        "endpoint_id",
+    ),
+    sortable=PARTICIPANT_SORTABLE,
+    filters=(
+        equals("session_id", by_route=True),
+        *dates(),
+        equals("user_id", lowercase=True),
+        equals("endpoint_id"),
+        equals("disconnect_cause"),
+        flag("connected", "left_at IS NULL", "left_at IS NOT NULL", description="Still connected"),
+    ),
+    csv=CsvLayout(
+        "participants.csv",
         (
             "date",
-            "session_id",
-            "kind",
-            "owner",
-            "callee",
-            "mode",
-            "cid",
-            "topic",
-            "participants",
-            "outcome",
-            "end_time",
-            "duration",
-            "end_cause",
-            "recorded",
-        ),
-        SORTABLE,
-        lambda q: _where(q, filters),
-        json_columns=(),
-        **paging,
-    )
-
-
-def participants(
-    database: Any, filters: ParticipantFilters, **paging: Any
-) -> tuple[int, list[dict[str, Any]]]:
-    """A session's Participant List: one row per connection."""
-
-    def where(q: ReportQuery) -> None:
-        q.equals("session_id", filters.session_id)
-        q.date_range("date", filters.date_from, filters.date_to)
-        q.equals("user_id", filters.user_id)
-        q.equals("endpoint_id", filters.endpoint_id)
-        q.equals("disconnect_cause", filters.disconnect_cause)
-        if filters.connected is not None:
-            q.conditions.append(f"left_at IS {'' if filters.connected else 'NOT '}NULL")
-
-    return run_report(
-        database,
-        "call_participants_view",
-        (
-            "date",
-            "session_id",
             "user_id",
             "display_name",
-            "kind",
             "joined_at",
             "left_at",
             "duration",
             "disconnect_cause",
             "endpoint_id",
         ),
-        PARTICIPANT_SORTABLE,
-        where,
-        **paging,
-    )
+        lambda r: (
+            r["date"],
+            r["user_id"],
+            r["display_name"],
+            r["joined_at"] or "",
+            r["left_at"] or "",
+            _blank(r["duration"]),
+            r["disconnect_cause"] or "",
+            r["endpoint_id"] or "",
+        ),
+    ),
+)
+"""A session's Participant List: one row per connection."""
+participants = PARTICIPANTS_REPORT.rows
 
 
-def invites(
-    database: Any, filters: InviteFilters, **paging: Any
-) -> tuple[int, list[dict[str, Any]]]:
-    """A session's Invite List; the server's own calls show its name as the inviter."""
+def _server_as_marker(values: dict[str, Any]) -> dict[str, Any]:
+    """The inviter of the server's own calls is stored as `SERVER`, shown by its name."""
+    if values.get("inviter") is not None and values["inviter"] == _server_name(values):
+        return {**values, "inviter": SERVER}
+    return values
 
-    def where(q: ReportQuery) -> None:
-        q.equals("session_id", filters.session_id)
-        q.date_range("date", filters.date_from, filters.date_to)
-        inviter = filters.inviter
-        q.equals("inviter", SERVER if inviter == filters.server_name else inviter)
-        q.equals("recipient", filters.recipient)
-        q.equals("accepted", filters.accepted)
+
+def _server_name(values: FilterValues) -> str:
+    return values.get("server_name") or SERVER
+
+
+def _server_named(values: FilterValues) -> Step:
+    name = _server_name(values)
 
     def server_named(row: dict[str, Any]) -> None:
         if row["inviter"] == SERVER:
-            row["inviter"] = filters.server_name
+            row["inviter"] = name
 
-    return run_report(
-        database,
-        "call_invites_view",
-        ("date", "session_id", "inviter", "recipient", "accepted"),
-        INVITE_SORTABLE,
-        where,
-        each=server_named,
-        **paging,
-    )
+    return server_named
+
+
+INVITES_REPORT = Report(
+    name="invites",
+    projection="call_history",
+    call="invites",
+    table="call_invites_view",
+    columns=("date", "session_id", "inviter", "recipient", "accepted"),
+    sortable=INVITE_SORTABLE,
+    filters=(
+        equals("session_id", by_route=True),
+        carried("server_name"),
+        *dates(),
+        equals("inviter", description="The server's name for the calls made at the start"),
+        equals("recipient"),
+        equals("accepted", flag=True, description="The recipient joined after the call"),
+    ),
+    adjust=_server_as_marker,
+    each=_server_named,
+    csv=CsvLayout(
+        "invites.csv",
+        ("date", "inviter", "recipient", "accepted"),
+        lambda r: (r["date"], r["inviter"], r["recipient"], "true" if r["accepted"] else "false"),
+    ),
+)
+"""A session's Invite List; the server's own calls show its name as the inviter."""
+invites = INVITES_REPORT.rows

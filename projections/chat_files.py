@@ -4,7 +4,6 @@ with `deleted_at`. Rows of sessions deleted from Call History go (SES-10)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from domain.messaging.files import ChatFile
@@ -13,15 +12,11 @@ from domain.operations.report_deletion import ReportDeletion
 from projections.duck import DuckDBProjection
 from projections.engine import on
 from projections.report_deletions import in_sessions
-from projections.report_query import ReportQuery, run_report
+from projections.report_query import Step
+from projections.report_spec import CsvLayout, FilterValues, Report, equals
 
 SORTABLE = ("date", "sender", "name", "size")
 MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class FileFilters:
-    session_id: str
 
 
 class ChatFilesReport(DuckDBProjection):
@@ -72,22 +67,36 @@ class ChatFilesReport(DuckDBProjection):
         self.deletions_of(self.table).append(condition)
 
 
-def query(database: Any, filters: FileFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
-    def where(q: ReportQuery) -> None:
-        q.equals("session_id", filters.session_id)
+def _with_size_mb(row: dict[str, Any]) -> None:
+    row["size_mb"] = size_mb(row["size"])
 
-    def with_size_mb(row: dict[str, Any]) -> None:
-        row["size_mb"] = size_mb(row["size"])
 
-    return run_report(
-        database,
-        "chat_files",
-        ("date", "message_id", "session_id", "sender", "file_id", "name", "size", "deleted_at"),
-        SORTABLE,
-        where,
-        each=with_size_mb,
-        **paging,
-    )
+def _size_mb_step(_: FilterValues) -> Step:
+    return _with_size_mb
+
+
+FILES_REPORT = Report(
+    name="files",
+    projection="chat_files",
+    table="chat_files",
+    columns=("date", "message_id", "session_id", "sender", "file_id", "name", "size", "deleted_at"),
+    sortable=SORTABLE,
+    filters=(equals("session_id", by_route=True),),
+    each=_size_mb_step,
+    csv=CsvLayout(
+        "files.csv",
+        ("date", "sender", "name", "size_mb", "file_id", "deleted_at"),
+        lambda r: (
+            r["date"],
+            r["sender"],
+            r["name"],
+            r["size_mb"],
+            r["file_id"],
+            r["deleted_at"] or "",
+        ),
+    ),
+)
+query = FILES_REPORT.rows
 
 
 def size_mb(size: int) -> float:

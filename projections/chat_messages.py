@@ -4,27 +4,16 @@ Call History (SES-10, CHAT-06)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from domain.messaging.message import ChatMessage
-from domain.operations.report_deletion import CHAT, ReportDeletion, filters_from
+from domain.operations.report_deletion import CHAT, ReportDeletion
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_deletions import Condition, count, in_sessions, matching
-from projections.report_query import ReportQuery, run_report
+from projections.report_deletions import in_sessions
+from projections.report_spec import CsvLayout, Report, count, dates, equals
 
 SORTABLE = ("date", "sender", "recipient", "session_id")
-
-
-@dataclass(frozen=True)
-class ChatFilters:
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    sender: str | None = None
-    recipient: str | None = None
-    session_id: str | None = None
 
 
 class ChatMessagesReport(DuckDBProjection):
@@ -87,9 +76,9 @@ class ChatMessagesReport(DuckDBProjection):
 
     @on(ReportDeletion.Created)
     def rows_deleted(self, seq: int, event: Any) -> None:
-        if event.report == CHAT:
-            filters = filters_from(ChatFilters, event.filters or {})
-            self.deletions_of(self.table).append(deleted(filters, event.through))
+        deleted = CHAT_REPORT.deletion_of(event)
+        if deleted is not None:
+            self.deletions_of(self.table).append(deleted)
 
     @on(ReportDeletion.SessionsDeleted)
     def sessions_deleted(self, seq: int, event: Any) -> None:
@@ -97,34 +86,32 @@ class ChatMessagesReport(DuckDBProjection):
         self.deletions_of(self.table).append(condition)
 
 
-def _where(q: ReportQuery, filters: ChatFilters) -> None:
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("sender", filters.sender)
-    q.equals("recipient", filters.recipient)
-    q.equals("session_id", filters.session_id)
-
-
-def deleted(filters: ChatFilters, through: int) -> Condition:
-    """The rows a deletion by these filters removes (RPT-04)."""
-    return matching(lambda q: _where(q, filters), through)
-
-
-def count_matching(database: Any, filters: ChatFilters, through: int) -> int:
-    return count(database, "chat_messages", deleted(filters, through))
+CHAT_REPORT = Report(
+    name="chat",
+    projection="chat",
+    table="chat_messages",
+    columns=(*ChatMessagesReport.columns[1:], "delivered_at"),
+    sortable=SORTABLE,
+    filters=(*dates(), equals("sender"), equals("recipient"), equals("session_id")),
+    csv=CsvLayout(
+        "chat.csv",
+        ("date", "sender", "recipient", "message", "session_id", "file_name", "file_size"),
+        lambda r: (
+            r["date"],
+            r["sender"],
+            r["recipient"],
+            r["message"],
+            r["session_id"] or "",
+            r["file_name"] or "",
+            r["file_size"] if r["file_size"] is not None else "",
+        ),
+    ),
+    deletion=CHAT,
+)
+query = CHAT_REPORT.rows
+count_matching = CHAT_REPORT.count
 
 
 def count_in_sessions(database: Any, session_ids: list[str], through: int) -> int:
     """The messages a Call History deletion of these sessions takes along (SES-10)."""
     return count(database, "chat_messages", in_sessions(session_ids, through))
-
-
-def query(database: Any, filters: ChatFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
-    return run_report(
-        database,
-        "chat_messages",
-        (*ChatMessagesReport.columns[1:], "delivered_at"),
-        SORTABLE,
-        lambda q: _where(q, filters),
-        json_columns=(),
-        **paging,
-    )

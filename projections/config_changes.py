@@ -4,8 +4,6 @@ what to what. One row per create/edit/delete of a configured object."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from domain.conferencing.conference import Conference
@@ -13,12 +11,11 @@ from domain.identity.group import Group
 from domain.identity.user import User
 from domain.licensing.pool import LicencePool
 from domain.oauth.application import OAuthApplication
-from domain.operations.report_deletion import CONFIG_CHANGES, ReportDeletion, filters_from
+from domain.operations.report_deletion import CONFIG_CHANGES, ReportDeletion
 from domain.settings.model import ServerSettings
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_deletions import Condition, count, matching
-from projections.report_query import ReportQuery, run_report
+from projections.report_spec import CsvLayout, Report, dates, equals
 
 SORTABLE = ("date", "action", "object_type", "object_id", "username")
 OAUTH_APPLICATION = "oauth_application"
@@ -30,15 +27,6 @@ KEY_SECTIONS = {
     "guest_auth_key": "main",
     "ldap_bind_password": "ldap",
 }
-
-
-@dataclass(frozen=True)
-class ConfigChangeFilters:
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    action: str | None = None
-    object_type: str | None = None
-    username: str | None = None
 
 
 class ConfigChangesReport(DuckDBProjection):
@@ -245,36 +233,41 @@ class ConfigChangesReport(DuckDBProjection):
     @on(ReportDeletion.Created)
     def rows_deleted(self, seq: int, event: Any) -> None:
         """Rows an administrator deleted by filter (RPT-04, `delete_logs`)."""
-        if event.report == CONFIG_CHANGES:
-            filters = filters_from(ConfigChangeFilters, event.filters or {})
-            self.deletions_of(self.table).append(deleted(filters, event.through))
+        deleted = CONFIG_CHANGES_REPORT.deletion_of(event)
+        if deleted is not None:
+            self.deletions_of(self.table).append(deleted)
 
 
-def _where(q: ReportQuery, filters: ConfigChangeFilters) -> None:
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("action", filters.action)
-    q.equals("object_type", filters.object_type)
-    q.equals("username", filters.username)
-
-
-def deleted(filters: ConfigChangeFilters, through: int) -> Condition:
-    """The rows a deletion by these filters removes (RPT-04)."""
-    return matching(lambda q: _where(q, filters), through)
-
-
-def count_matching(database: Any, filters: ConfigChangeFilters, through: int) -> int:
-    return count(database, "config_changes", deleted(filters, through))
-
-
-def query(
-    database: Any, filters: ConfigChangeFilters, **paging: Any
-) -> tuple[int, list[dict[str, Any]]]:
-    return run_report(
-        database,
-        "config_changes",
-        ("date", "action", "object_type", "object_id", "username", "changes"),
-        SORTABLE,
-        lambda q: _where(q, filters),
-        json_columns=("changes",),
-        **paging,
+def csv_line(r: dict[str, Any]) -> tuple[Any, ...]:
+    changes = json.loads(r["changes"])
+    return (
+        r["date"],
+        r["action"],
+        r["object_type"],
+        r["object_id"],
+        r["username"],
+        ", ".join(c["parameter"] for c in changes),
+        "; ".join(
+            f"{c['parameter']}: {json.dumps(c['previous'])} -> {json.dumps(c['new'])}"
+            for c in changes
+        ),
     )
+
+
+CONFIG_CHANGES_REPORT = Report(
+    name="config_changes",
+    projection="config_changes",
+    table="config_changes",
+    columns=("date", "action", "object_type", "object_id", "username", "changes"),
+    sortable=SORTABLE,
+    filters=(*dates(), equals("action"), equals("object_type"), equals("username")),
+    json_columns=("changes",),
+    csv=CsvLayout(
+        "config-changes.csv",
+        ("date", "action", "object_type", "object_id", "username", "changes_in", "changes"),
+        csv_line,
+    ),
+    deletion=CONFIG_CHANGES,
+)
+query = CONFIG_CHANGES_REPORT.rows
+count_matching = CONFIG_CHANGES_REPORT.count

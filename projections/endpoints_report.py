@@ -4,6 +4,7 @@ version, OS, addresses and devices, when it came and went and why."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,20 +13,10 @@ from domain.operations.report_deletion import ENDPOINTS, ReportDeletion
 from domain.signaling.endpoint import Endpoint
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_query import ReportQuery, run_report
+from projections.report_spec import Condition, Filter, Report, dates, equals, flag
 
 SORTABLE = ("date", "user_id", "app_name", "os", "ip", "disconnected_at")
 SEARCHED = ("endpoint_id", "user_id", "app_name", "app_version", "os", "ip", "devices")
-
-
-@dataclass(frozen=True)
-class EndpointFilters:
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    user_id: str | None = None
-    search: str | None = None
-    """Quick search (§16.6, WE-29): every word must appear in some field, any case."""
-    connected: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -128,30 +119,38 @@ def count_older(database: Any, cutoff: datetime) -> int:
     return int(found[0]) if found else 0
 
 
-def query(
-    database: Any, filters: EndpointFilters, **paging: Any
-) -> tuple[int, list[dict[str, Any]]]:
-    def where(q: ReportQuery) -> None:
-        q.date_range("date", filters.date_from, filters.date_to)
-        q.equals("user_id", filters.user_id)
-        if filters.connected is not None:
-            q.conditions.append(
-                "disconnected_at IS NULL" if filters.connected else "disconnected_at IS NOT NULL"
-            )
-        for word in (filters.search or "").split():
-            fields = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCHED)
-            q.conditions.append(f"({fields}) ILIKE ?")
-            q.params.append(f"%{word}%")
+def _every_word(value: Any) -> Iterator[Condition]:
+    fields = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCHED)
+    for word in (value or "").split():
+        yield f"({fields}) ILIKE ?", [f"%{word}%"]
 
-    return run_report(
-        database,
-        "endpoints",
-        (*EndpointsReport.columns[1:], "disconnected_at", "cause"),
-        SORTABLE,
-        where,
-        json_columns=("local_ips", "devices"),
-        **paging,
-    )
+
+ENDPOINTS_REPORT = Report(
+    name="endpoints",
+    projection="endpoints",
+    table="endpoints",
+    columns=(*EndpointsReport.columns[1:], "disconnected_at", "cause"),
+    sortable=SORTABLE,
+    filters=(
+        *dates(),
+        equals("user_id", lowercase=True),
+        Filter(
+            "search",
+            "text",
+            _every_word,
+            "Quick search (§16.6, WE-29): every word must appear in some field, any case",
+        ),
+        flag(
+            "connected",
+            "disconnected_at IS NULL",
+            "disconnected_at IS NOT NULL",
+            description="Still connected, or gone",
+        ),
+    ),
+    json_columns=("local_ips", "devices"),
+)
+"""No CSV export (RPT-03); its deletion is by age (`count_older`)."""
+query = ENDPOINTS_REPORT.rows
 
 
 def connected_elsewhere(database: Any, gateway: str) -> list[ConnectedEndpoint]:

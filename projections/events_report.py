@@ -5,33 +5,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from domain.admins.model import ADMIN_TYPE, AdminAccount
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.storage import DirectoryLink
 from domain.identity.user import User
-from domain.identity.zones import SSO_METHODS
 from domain.licensing.pool import LicencePool
 from domain.oauth.application import ClientRequests, OAuthApplication
 from domain.oauth.calls import ApplicationCall, is_read
 from domain.operations.events_purge import EventsPurge
-from domain.operations.report_deletion import (
-    CALL_HISTORY,
-    CHAT,
-    EVENTS,
-    ReportDeletion,
-    filters_from,
-)
+from domain.operations.report_deletion import CALL_HISTORY, CHAT, EVENTS, ReportDeletion
 from domain.operations.server_run import ServerRun
 from domain.recordings.recording import MANUAL, Recording
 from domain.recordings.retention import RecordingsExpired
+from domain.settings.auth_zones import SSO_METHODS
 from domain.signaling.presence import Presence
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_deletions import Condition, count, matching
-from projections.report_query import ReportQuery, run_report
+from projections.report_spec import CsvLayout, Report, contains, dates, equals, one_of
 
 SOURCES = ("user", "server", "admin")
 SEVERITIES = ("Low", "Medium", "High")
@@ -77,17 +69,6 @@ DELETION_EVENTS = {
 
 def severity_of(event_type: str) -> str:
     return SEVERITY.get(event_type, "High" if event_type.startswith("delete_") else "Low")
-
-
-@dataclass(frozen=True)
-class EventFilters:
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    source: str | None = None
-    events: tuple[str, ...] = ()
-    severity: str | None = None
-    object_name: str | None = None
-    ip: str | None = None
 
 
 @dataclass
@@ -380,9 +361,9 @@ class EventsReport(DuckDBProjection):
         if event.report == CALL_HISTORY:  # SES-10: their chat messages went too
             cascade = {"count": event.cascade_count, **event.criteria}
             self._add(seq, event, _Row("delete_chat_messages_cascade", "admin", CHAT, cascade))
-        if event.report == EVENTS:  # this deletion's own row comes after `through`
-            filters = filters_from(EventFilters, event.filters or {})
-            self.deletions_of(self.table).append(deleted(filters, event.through))
+        deleted = EVENTS_REPORT.deletion_of(event)
+        if deleted is not None:  # this deletion's own row comes after `through`
+            self.deletions_of(self.table).append(deleted)
 
     # -- the LDAP directory (§16.1.1 connect / disconnect) ------------------------------
 
@@ -619,33 +600,45 @@ def _source(event: Any) -> str:
     return "server" if kind == "system" else "user"
 
 
-def _where(q: ReportQuery, filters: EventFilters) -> None:
-    q.date_range("date", filters.date_from, filters.date_to)
-    q.equals("source", filters.source)
-    q.equals("severity", filters.severity)
-    q.contains("object_name", filters.object_name)
-    q.equals("ip", filters.ip)
-    if filters.events:
-        q.conditions.append(f"event IN ({', '.join('?' for _ in filters.events)})")
-        q.params.extend(filters.events)
+def unescaped_json(stored: str) -> str:
+    """JSON text as `json.dumps(..., ensure_ascii=False)` writes it. The stored text is
+    `json.dumps` with ASCII escapes: the same unless it has a `\\u` escape."""
+    if "\\u" not in stored:
+        return stored
+    return json.dumps(json.loads(stored), ensure_ascii=False)
 
 
-def deleted(filters: EventFilters, through: int) -> Condition:
-    """The rows a deletion by these filters removes (RPT-04)."""
-    return matching(lambda q: _where(q, filters), through)
+EVENTS_CSV = CsvLayout(
+    "events.csv",
+    ("date", "event", "source", "severity", "object_name", "ip", "details"),
+    lambda r: (
+        r["date"],
+        r["event"],
+        r["source"],
+        r["severity"],
+        r["object_name"],
+        r["ip"] or "",
+        unescaped_json(r["details"]),
+    ),
+)
 
-
-def count_matching(database: Any, filters: EventFilters, through: int) -> int:
-    return count(database, "events", deleted(filters, through))
-
-
-def query(database: Any, filters: EventFilters, **paging: Any) -> tuple[int, list[dict[str, Any]]]:
-    return run_report(
-        database,
-        "events",
-        ("date", "event", "source", "severity", "object_name", "ip", "details"),
-        SORTABLE,
-        lambda q: _where(q, filters),
-        json_columns=("details",),
-        **paging,
-    )
+EVENTS_REPORT = Report(
+    name="events",
+    projection="events",
+    table="events",
+    columns=("date", "event", "source", "severity", "object_name", "ip", "details"),
+    sortable=SORTABLE,
+    filters=(
+        *dates(),
+        equals("source", choices=SOURCES),
+        one_of("events", "event", param="event", description="Any of these event types"),
+        equals("severity", choices=SEVERITIES),
+        contains("object_name", description="Part of the object's name, any case"),
+        equals("ip"),
+    ),
+    json_columns=("details",),
+    csv=EVENTS_CSV,
+    deletion=EVENTS,
+)
+query = EVENTS_REPORT.rows
+count_matching = EVENTS_REPORT.count

@@ -5,14 +5,14 @@ CSV export (§18.9, RECR-04)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from domain.recordings.recording import Recording
 from projections.duck import DuckDBProjection
 from projections.engine import on
-from projections.report_query import ReportQuery, run_report
+from projections.report_spec import Condition, Filter, Report, contains, dates, equals
 
 MB = 1024 * 1024
 SHOWN = (
@@ -29,18 +29,6 @@ SHOWN = (
 )
 """`date` is the start of the recording; `duration` in seconds, `size` in bytes."""
 SORTABLE = SHOWN[1:]
-
-
-@dataclass(frozen=True)
-class RecordingFilters:
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-    conference_name: str | None = None
-    conference_id: str | None = None
-    owner: str | None = None
-    recording_id: str | None = None
-    cid: str | None = None
-    """One conference's recordings: its conference ID exactly, in any case."""
 
 
 class RecordingsReport(DuckDBProjection):
@@ -99,19 +87,30 @@ class RecordingsReport(DuckDBProjection):
         self.deletions_of(self.table).append(("recording_id = ?", [str(event.originator_id)]))
 
 
-def query(
-    database: Any, filters: RecordingFilters, **paging: Any
-) -> tuple[int, list[dict[str, Any]]]:
-    def where(q: ReportQuery) -> None:
-        q.conditions.append("duration IS NOT NULL")  # still recording: not a file yet
-        q.date_range("date", filters.date_from, filters.date_to)
-        q.contains("conference_name", filters.conference_name)
-        q.contains("conference_id", filters.conference_id)
-        q.equals("owner", filters.owner)
-        q.equals("recording_id", filters.recording_id)
-        q.equals("lower(conference_id)", filters.cid.lower() if filters.cid else None)
+def _conference(cid: Any) -> Iterator[Condition]:
+    if cid:
+        yield "lower(conference_id) = ?", [cid.lower()]
 
-    return run_report(database, "recordings", SHOWN, SORTABLE, where, **paging)
+
+RECORDINGS_REPORT = Report(
+    name="recordings",
+    projection="recordings",
+    table="recordings",
+    columns=SHOWN,
+    sortable=SORTABLE,
+    filters=(
+        *dates(what="the start"),
+        contains("conference_name", description="Part of the name, any case"),
+        contains("conference_id", description="Part of the conference ID, any case"),
+        equals("owner", by_route=True),
+        equals("recording_id", by_route=True),
+        Filter("cid", "text", _conference, by_route=True),
+    ),
+    always=("duration IS NOT NULL",),  # still recording: not a file yet
+)
+"""No CSV export (§18.9, RECR-04). `cid`: one conference's recordings, its conference
+ID exactly, in any case."""
+query = RECORDINGS_REPORT.rows
 
 
 def ended_before(database: Any, cutoff: datetime) -> list[str]:

@@ -3,9 +3,10 @@ registered function on a reports database, answered in-process (`LocalReports`) 
 a report replica over NATS (`adapters.report_replica.NatsReports`), with the same
 Python values either way.
 
-To make a function callable, add it to its projection's tuple in `REPORTS`: its first
-parameter is the reports database; its other arguments and its result are plain JSON
-values, datetimes, tuples or the dataclasses named in its signature.
+A declared report (projections/report_spec.py) is callable once it is in `DECLARED`.
+To make another function callable, add it to its projection's tuple in `OTHERS`: its
+first parameter is the reports database; its other arguments and its result are plain
+JSON values, datetimes, tuples or the dataclasses named in its signature.
 """
 
 from __future__ import annotations
@@ -26,36 +27,55 @@ from projections import (
 from projections.duck import ReportsDatabase
 from projections.engine import ProjectionRunner
 from projections.report_codec import Codec, dataclasses_of
+from projections.report_spec import Report
 
-REPORTS: dict[str, tuple[Callable[..., Any], ...]] = {
-    # projection name: the functions callable on its tables
-    "config_changes": (config_changes.query, config_changes.count_matching),
-    "events": (events_report.query, events_report.count_matching),
-    "endpoints": (
-        endpoints_report.query,
-        endpoints_report.count_older,
-        endpoints_report.connected_elsewhere,
-    ),
-    "call_history": (
-        call_history.query,
-        call_history.participants,
-        call_history.invites,
-        call_history.deletable_sessions,
-    ),
-    "chat": (chat_messages.query, chat_messages.count_matching, chat_messages.count_in_sessions),
-    "chat_files": (chat_files.query,),
-    "recordings": (recordings_report.query, recordings_report.ended_before),
+
+def projection_of(name: str) -> str:
+    return name.rsplit(".", 1)[0]
+
+
+DECLARED: tuple[Report, ...] = (
+    config_changes.CONFIG_CHANGES_REPORT,
+    events_report.EVENTS_REPORT,
+    endpoints_report.ENDPOINTS_REPORT,
+    call_history.CALLS_REPORT,
+    call_history.PARTICIPANTS_REPORT,
+    call_history.INVITES_REPORT,
+    chat_messages.CHAT_REPORT,
+    chat_files.FILES_REPORT,
+    recordings_report.RECORDINGS_REPORT,
+)
+"""Every report declaration: each one's `rows` is callable, and `count` when it is
+deleted by filter."""
+DELETABLE = {report.deletion: report for report in DECLARED if report.deletion}
+"""The declaration of each report deleted by filter, by its `ReportDeletion` name."""
+OTHERS: dict[str, tuple[Callable[..., Any], ...]] = {
+    # projection name: the other functions callable on its tables
+    "endpoints": (endpoints_report.count_older, endpoints_report.connected_elsewhere),
+    "call_history": (call_history.deletable_sessions,),
+    "chat": (chat_messages.count_in_sessions,),
+    "recordings": (recordings_report.ended_before,),
 }
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    **{f"{report.projection}.{report.call}": report.rows for report in DECLARED},
+    **{f"{report.projection}.count_matching": report.count for report in DELETABLE.values()},
+    **{
+        f"{projection}.{function.__name__}": function
+        for projection, functions in OTHERS.items()
+        for function in functions
+    },
+}
+"""Call name (`events.query`, `endpoints.count_older`, …) → function."""
+REPORTS: dict[str, tuple[Callable[..., Any], ...]] = {}
+"""Projection name → the functions callable on its tables."""
+for _name, _function in FUNCTIONS.items():
+    REPORTS[projection_of(_name)] = (*REPORTS.get(projection_of(_name), ()), _function)
 
 FRESHNESS_WAIT = 5.0
 """How long a call waits for its projection to apply what was stored before it."""
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    f"{projection}.{function.__name__}": function
-    for projection, functions in REPORTS.items()
-    for function in functions
-}
-"""Call name (`events.query`, `endpoints.count_older`, …) → function."""
 _NAMES = {function: name for name, function in FUNCTIONS.items()}
 
 CODEC = Codec(dataclasses_of(FUNCTIONS.values()))
@@ -101,10 +121,6 @@ def name_of(function: Callable[..., Any]) -> str:
     if name is None:
         raise UnknownCall(f"{function.__module__}.{function.__name__} is not in REPORTS")
     return name
-
-
-def projection_of(name: str) -> str:
-    return name.rsplit(".", 1)[0]
 
 
 class LocalReports:

@@ -1,4 +1,5 @@
-"""Filter, sort and page a report table (the common report functions of guide §16)."""
+"""Sort and page a report table (the common report functions of guide §16); the
+conditions come from the report's declared filters (projections/report_spec.py)."""
 
 from __future__ import annotations
 
@@ -34,24 +35,6 @@ class ReportQuery:
     descending: bool = True
     page: int = 1
     page_size: int = 50
-
-    def equals(self, column: str, value: Any) -> None:
-        if value is not None:
-            self.conditions.append(f"{column} = ?")
-            self.params.append(value)
-
-    def contains(self, column: str, value: str | None) -> None:
-        if value:
-            self.conditions.append(f"{column} ILIKE ?")
-            self.params.append(f"%{value}%")
-
-    def date_range(self, column: str, since: datetime | None, until: datetime | None) -> None:
-        if since is not None:
-            self.conditions.append(f"{column} >= ?")
-            self.params.append(since)
-        if until is not None:
-            self.conditions.append(f"{column} <= ?")
-            self.params.append(until)
 
     def where(self) -> str:
         return f"WHERE {' AND '.join(self.conditions)}" if self.conditions else ""

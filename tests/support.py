@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import uvicorn
 
+from adapters.bootstrap import QuorumSystem
 from adapters.config import Config
 from adapters.jetstream.client import EVENTS, SNAPSHOTS, JetStreamClient
 from adapters.jetstream.loop import run_sync
 from adapters.nats_server import free_port
-from adapters.system import QuorumSystem
 from api.app import create_app
 from domain.shared.actor import SYSTEM, acting_as
 

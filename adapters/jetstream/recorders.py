@@ -48,6 +48,7 @@ from adapters.jetstream.client import (
 )
 from adapters.jetstream.loop import run_sync
 from adapters.jetstream.subjects import EventHeader
+from adapters.jetstream.subscription import JetStreamSubscription
 
 READ_PAGE = 1000
 READ_AHEAD_PAGES = 4
@@ -395,9 +396,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
     ) -> Subscription[ApplicationRecorder]:
-        from adapters.jetstream.subscription import JetStreamSubscription
-
-        return JetStreamSubscription(self, gt=gt, topics=topics)
+        return JetStreamSubscription(self, self.on_append, gt=gt, topics=topics)
 
 
 def _group_by_originator(

@@ -8,26 +8,26 @@ wake-up lost while NATS reconnects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
-from eventsourcing.persistence import ListenNotifySubscription
-
-if TYPE_CHECKING:
-    from adapters.jetstream.recorders import JetStreamApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, ListenNotifySubscription
 
 WAKE_UP_TIMEOUT = 1.0
 
+Listen = Callable[[Callable[[], None]], Callable[[], None]]
+"""Calls the callback after each append seen; returns the function that stops it."""
 
-class JetStreamSubscription(ListenNotifySubscription["JetStreamApplicationRecorder"]):
+
+class JetStreamSubscription(ListenNotifySubscription[ApplicationRecorder]):
     def __init__(
         self,
-        recorder: JetStreamApplicationRecorder,
+        recorder: ApplicationRecorder,
+        listen: Listen,
         gt: int | None = None,
         topics: Sequence[str] = (),
     ) -> None:
         # Listen before the first read, so nothing published in between is missed.
-        self._stop_listening = recorder.on_append(self._wake)
+        self._stop_listening = listen(self._wake)
         super().__init__(recorder=recorder, gt=gt, topics=topics)
 
     def _wake(self) -> None:

@@ -17,16 +17,16 @@ from fastapi import APIRouter, Depends, Response
 
 from api import visibility
 from api.auth import Principal, System, signed_in_with, writing_own
-from api.routes.recordings import RECORDINGS
-from api.routes.reports import CALLS, CHAT, FRESHNESS_WAIT, OrderBy, Pages, answer, parse_when
+from api.report_routes import FRESHNESS_WAIT, OrderBy, Pages, answer
 from api.schemas.reports import CallsPage, ChatPage, RecordingsPage
 from domain.messaging.message import group_recipient
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
-from projections.call_history import CallFilters
-from projections.chat_messages import ChatFilters
+from projections.call_history import CALLS_REPORT
+from projections.chat_messages import CHAT_REPORT
 from projections.conferences import ConferenceRow
-from projections.recordings_report import RecordingFilters
+from projections.recordings_report import RECORDINGS_REPORT
+from projections.report_spec import parse_when
 
 router = APIRouter(prefix="/conferences", tags=["conferences"])
 
@@ -63,8 +63,8 @@ def conference_sessions(
 ) -> dict[str, Any]:
     """The conference's sessions, past and running (Call History rows, §16.2)."""
     row = visibility.conference(system, principal, cid)
-    filters = CallFilters(cid=row.shown_cid, date_from=dates.since(row), date_to=dates.until())
-    return _listed(answer(CALLS, filters, principal, system, response, order, paging))
+    filters = {"cid": row.shown_cid, "date_from": dates.since(row), "date_to": dates.until()}
+    return _listed(answer(CALLS_REPORT, filters, principal, system, response, order, paging))
 
 
 @router.get("/{cid}/messages", response_model=ChatPage)
@@ -80,13 +80,13 @@ def conference_messages(
 ) -> dict[str, Any]:
     """The messages of the conference's group chat (Chat Messages rows, §16.3)."""
     row = visibility.conference(system, principal, cid)
-    filters = ChatFilters(
-        date_from=dates.since(row),
-        date_to=dates.until(),
-        sender=sender,
-        recipient=group_recipient(row.shown_cid),
-    )
-    return _listed(answer(CHAT, filters, principal, system, response, order, paging))
+    filters = {
+        "date_from": dates.since(row),
+        "date_to": dates.until(),
+        "sender": sender,
+        "recipient": group_recipient(row.shown_cid),
+    }
+    return _listed(answer(CHAT_REPORT, filters, principal, system, response, order, paging))
 
 
 @router.get("/{cid}/recordings", response_model=RecordingsPage)
@@ -101,8 +101,8 @@ def conference_recordings(
 ) -> dict[str, Any]:
     """The conference's finished recordings (Conference Recordings rows, §16.5)."""
     row = visibility.conference(system, principal, cid)
-    filters = RecordingFilters(cid=row.cid, date_from=dates.since(row), date_to=dates.until())
-    return _listed(answer(RECORDINGS, filters, principal, system, response, order, paging))
+    filters = {"cid": row.cid, "date_from": dates.since(row), "date_to": dates.until()}
+    return _listed(answer(RECORDINGS_REPORT, filters, principal, system, response, order, paging))
 
 
 @router.delete("/{cid}/recordings/{recording_id}", status_code=204, response_model=None)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api import visibility
 from api.auth import Principal, System, client_ip, reading, signed_in_with, writing_own
 from api.routes.settings import _expected_version

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from adapters.tokens import InvalidToken
 from api.auth import System, client_ip, user_agent_of
 from api.errors import error_response

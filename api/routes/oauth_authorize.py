@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api import authorize_form as csrf
 from api.auth import System, client_ip, user_agent_of
 from api.authorize_form import AuthorizeParams

@@ -14,7 +14,6 @@ deletion for administrators, and each owner's own list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -26,48 +25,21 @@ from api.csv_export import exporting
 from api.dependencies.recordings import Recordings
 from api.downloads import attachment, spooled
 from api.errors import error_response
-from api.routes.reports import FRESHNESS_WAIT, OrderBy, Pages, Report, answer, parse_when
+from api.report_routes import FRESHNESS_WAIT, Given, OrderBy, Pages, answer, filter_parameters
 from api.schemas.common import Download
 from api.schemas.errors import only
 from api.schemas.reports import OwnRecordingsPage, RecordingsPage
 from domain.recordings.recording import Recording
 from domain.recordings.service import RecordingsService, RecordingUnavailable
 from domain.shared.actor import acting_as
-from projections import recordings_report as model
+from projections.recordings_report import RECORDINGS_REPORT as RECORDINGS
 
 router = APIRouter(tags=["recordings"])
 
 MEDIA_TYPES = {"webm": "video/webm", "mp4": "video/mp4", "mkv": "video/x-matroska"}
 NO_CSV = "the Conference Recordings report cannot be exported to CSV (guide §18.9, RECR-04)"
 
-RECORDINGS = Report(
-    projection="recordings",
-    sortable=model.SORTABLE,
-    query=model.query,
-    csv_name="",
-    csv_header=(),
-    csv_line=lambda r, fmt: (),
-)
-
-
-@dataclass
-class RecordingParams:
-    date_from: str | None = None
-    date_to: str | None = None
-    conference_name: str | None = None
-    conference_id: str | None = None
-
-    def filters(self, owner: str | None = None) -> model.RecordingFilters:
-        return model.RecordingFilters(
-            date_from=parse_when("date_from", self.date_from),
-            date_to=parse_when("date_to", self.date_to),
-            conference_name=self.conference_name or None,
-            conference_id=self.conference_id or None,
-            owner=owner,
-        )
-
-
-RecordingQuery = Annotated[RecordingParams, Depends()]
+RecordingQuery = Annotated[Given, Depends(filter_parameters(RECORDINGS))]
 
 
 def refuse_csv(request: Request) -> None:
@@ -90,7 +62,7 @@ def recordings_report(
     (and `size` in bytes); filters `date_from`/`date_to` (start), `conference_name`,
     `conference_id` (parts of them, any case); sort by any column."""
     refuse_csv(request)
-    return answer(RECORDINGS, params.filters(), principal, system, response, order, paging)
+    return answer(RECORDINGS, params.filters, principal, system, response, order, paging)
 
 
 @router.get(
@@ -126,9 +98,8 @@ def owner_recordings(
     `downloadable` says whether the owner may download them (REC-05)."""
     may_read_user(principal, user_id)
     refuse_csv(request)
-    found = answer(
-        RECORDINGS, params.filters(user_id.lower()), principal, system, response, order, paging
-    )
+    filters = {**params.filters, "owner": user_id.lower()}
+    found = answer(RECORDINGS, filters, principal, system, response, order, paging)
     assert isinstance(found, dict)
     downloadable = system.recordings.owner_may_download()
     for row in found["list"]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from api.auth import System, Writer
+from api.version import VERSION
 from domain.shared.actor import acting_as
 from domain.shared.errors import Conflict
 
@@ -24,8 +27,6 @@ class ServerStatus(BaseModel):
 
 @router.get("/server/status", response_model=ServerStatus)
 def server_status(system: System) -> ServerStatus:
-    from api.app import VERSION
-
     return ServerStatus(
         state="running",
         server_name=system.config.server_name,
@@ -41,12 +42,21 @@ class Restarting(BaseModel):
     """CIDs of the conferences the restart stopped (§5.2: a manual restart ends them)."""
 
 
+def restart_order(request: Request) -> Callable[[], list[str]] | None:
+    """What `quorum serve` gave the app to restart itself, if it did."""
+    order: Callable[[], list[str]] | None = request.app.state.restart
+    return order
+
+
+RestartOrder = Annotated[Callable[[], list[str]] | None, Depends(restart_order)]
+
+
 @router.post("/server/restart", response_model=Restarting, status_code=202)
-def restart_server(principal: Writer, system: System) -> Restarting:
+def restart_server(principal: Writer, restart: RestartOrder) -> Restarting:
     """Restart the server: running meetings end, then it stops and starts again
     (Events report: `restart` by the administrator, then `stop` and `start`)."""
-    if system.restart is None:
+    if restart is None:
         raise Conflict("this server was not started by `quorum serve` and cannot restart itself")
     with acting_as(principal.actor):
-        ended = system.restart()
+        ended = restart()
     return Restarting(restarting=True, meetings_ended=ended)

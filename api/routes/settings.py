@@ -83,7 +83,7 @@ def edit_section(
         patch = body.model_dump(exclude_unset=True)
         password = patch.pop("bind_password", None) if section == "ldap" else None
         if password is not None:
-            system.set_secret(BIND_PASSWORD, password)
+            system.secrets.set(BIND_PASSWORD, password)
         settings, _changes = service.edit(section, patch, _expected_version(if_match))
     response.headers["ETag"] = f'"{settings.version}"'
     return _section_view(settings, section)
@@ -93,7 +93,7 @@ def edit_section(
 def regenerate_api_secret(principal: Writer, system: System) -> dict[str, Any]:
     """A new API secret key; the old one stops working at once (§12.2)."""
     with acting_as(principal.actor):
-        secret, change = system.regenerate_secret("api_secret")
+        secret, change = system.secrets.regenerate("api_secret")
     return {"api_secret": secret, "api_secret_key_id": change["new"]}
 
 
@@ -104,7 +104,7 @@ def regenerate_connection_key(key: str, principal: Writer, system: System) -> di
     if name is None:
         raise NotFound(f"no key {key!r}; keys: {', '.join(KEY_ROUTES)}")
     with acting_as(principal.actor):
-        _, change = system.regenerate_secret(name)
+        _, change = system.secrets.regenerate(name)
     return {f"{name}_id": change["new"]}
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.auth import Principal, System, reading, writing
 from api.routes.conferences import _shown
 from api.schemas.common import documented_body

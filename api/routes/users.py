@@ -19,7 +19,7 @@ from api.auth import (
 )
 from api.csv_export import ViewerFormat, csv_response
 from api.dependencies.identity import DirectoryQuery, DirectoryView, Groups, Users
-from api.routes.reports import CALLS, Order, Paging, answer
+from api.report_routes import Order, Paging, answer
 from api.schemas.common import CsvFile, Listing
 from api.schemas.reports import UserCallsPage
 from api.schemas.users import (
@@ -41,7 +41,7 @@ from domain.identity.users_service import NewContact, NewUser, UserFields, Users
 from domain.shared.actor import acting_as
 from domain.shared.errors import Forbidden, NotFound, invalid
 from projections import directory
-from projections.call_history import CallFilters
+from projections.call_history import CALLS_REPORT
 from projections.directory import UserRow
 from projections.report_query import MAX_PAGE_SIZE
 
@@ -330,8 +330,8 @@ def user_calls(
     may_read_user(principal, user_id)
     user = user_id.lower()
     found = answer(
-        CALLS,
-        CallFilters(participant=user),
+        CALLS_REPORT,
+        {"participant": user},
         principal,
         system,
         response,

@@ -9,12 +9,11 @@ from pydantic import Field
 
 from api.schemas.common import Body, Reply, json_body, omitted, one_of, partial_schema, schema_of
 from api.schemas.documented import StrictBody, documented, unset
-from domain.conferencing.auto_delete import MAX_DAYS, MIN_DAYS
-from domain.conferencing.connection import JOIN_METHODS
-from domain.identity.zones import METHODS
-from domain.recordings.settings import GROUP_MODES, P2P_MODES
-from domain.recordings.settings import MAX_DAYS as MAX_KEPT_DAYS
-from domain.recordings.settings import MIN_DAYS as MIN_KEPT_DAYS
+from domain.settings.auth_zones import METHODS
+from domain.settings.conferences import JOIN_METHODS, MAX_DAYS, MIN_DAYS
+from domain.settings.recordings import GROUP_MODES, P2P_MODES
+from domain.settings.recordings import MAX_DAYS as MAX_KEPT_DAYS
+from domain.settings.recordings import MIN_DAYS as MIN_KEPT_DAYS
 from domain.settings.rules import (
     CLIENT_OSES,
     LDAP_ATTRIBUTE_KEYS,

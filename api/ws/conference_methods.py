@@ -1,128 +1,144 @@
 """The gateway's `conference.*` methods (docs/signaling.md): joining by CID, the waiting
-room, moderation and group chat. The rules live in `domain.sessions`; this module
-only maps frames to use cases."""
+room, moderation and calling people in (group chat is in `chat_methods`). The rules
+live in `domain.sessions`; this module only maps frames to use cases."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from adapters.system import QuorumSystem
-from domain.sessions.admission import REGISTRANT
-from domain.sessions.service import Caller, SessionsService
-from domain.shared.errors import FieldProblem, Forbidden
-
-Handler = Callable[[SessionsService, Caller, dict[str, Any]], dict[str, Any]]
-
-
-def _participants(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participants": s.participants(p.get("cid"), c)}
+from api.ws import params
+from api.ws.method import Handler, Method, Request
+from domain.sessions.admission import REGISTRANT, USER
+from domain.sessions.guests import Needs, kind_of_guest, registrant_name
+from domain.shared.errors import invalid
 
 
-def _leave(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    s.leave(p.get("cid"), c)
-    return {"left": True}
-
-
-def _admit(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participant": s.admit(p.get("cid"), p.get("participant_id"), c)}
-
-
-def _remove(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    s.remove(p.get("cid"), p.get("participant_id"), c)
-    return {"removed": True}
-
-
-def _moderator(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participant": s.set_moderator(p.get("cid"), p.get("participant_id"), p.get("on"), c)}
-
-
-def _podium(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"participant": s.set_podium(p.get("cid"), p.get("participant_id"), p.get("on"), c)}
-
-
-def _media(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    participant = s.set_media(
-        p.get("cid"), p.get("participant_id"), p.get("microphone"), p.get("camera"), c
-    )
-    return {"participant": participant}
-
-
-def _speaking(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"changed": s.speaking(p.get("cid"), c)}
-
-
-def _lock(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"locked": s.set_lock(p.get("cid"), p.get("locked"), c).locked}
-
-
-def _pin(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"pin_required": s.set_pin(p.get("cid"), p.get("pin"), c).pin is not None}
-
-
-def _invite(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"called": s.invite(p.get("cid"), p.get("participants"), c)}
-
-
-def _end(s: SessionsService, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
-    return {"session_id": s.end(p.get("cid"), c)}
-
-
-HANDLERS: dict[str, Handler] = {
-    "conference.participants": _participants,
-    "conference.leave": _leave,
-    "conference.admit": _admit,
-    "conference.remove": _remove,
-    "conference.moderator": _moderator,
-    "conference.podium": _podium,
-    "conference.media": _media,
-    "conference.speaking": _speaking,
-    "conference.lock": _lock,
-    "conference.pin": _pin,
-    "conference.invite": _invite,
-    "conference.end": _end,
-}
-"""Every `conference.*` method except `join` (which may re-key a registrant's socket)."""
-
-
-def join(
-    system: QuorumSystem,
-    user_id: str,
-    kind: str,
-    endpoint_id: str,
-    display_name: str | None,
-    params: dict[str, Any],
-) -> dict[str, Any]:
+def _join(r: Request) -> dict[str, Any]:
     """Join by CID; a registrant must be registered for this webinar."""
+    system, cid, user_id = r.system, _cid(r), r.user_id
+    kind = kind_of_guest(user_id) if r.connection.guest else USER
+    display_name = r.connection.display_name
     if kind == REGISTRANT:
-        conference = system.conferences.get(str(params.get("cid") or ""))
-        if user_id not in conference.registrant_ids:
-            raise Forbidden(
-                "no such registration for this webinar",
-                [FieldProblem("registrant_id", "invalid", "not registered for this webinar")],
-            )
-        display_name = next(
-            (r["display_name"] for r in conference.registrants if r["id"] == user_id),
-            display_name,
-        )
+        display_name = registrant_name(system.conferences.get(cid), user_id, display_name)
     joined = system.sessions.join(
-        params.get("cid"),
+        cid,
         user_id=user_id,
         kind=kind,
-        endpoint_id=endpoint_id,
+        endpoint_id=r.endpoint_id,
         display_name=display_name,
-        pin=params.get("pin"),
+        pin=r.params.get("pin"),
     )
     participant = joined.participant
-    caller = Caller(user_id=user_id, endpoint_id=endpoint_id)
-    listed = (
-        system.sessions.participants(params.get("cid"), caller)
-        if participant["state"] == "joined"
-        else []
-    )
+    listed = system.sessions.participants(cid, r.caller) if participant["state"] == "joined" else []
     return {
         "cid": joined.session.cid,
         "session_id": joined.session.session_id,
         "participant": participant,
         "participants": listed,
     }
+
+
+def _participants(r: Request) -> dict[str, Any]:
+    return {"participants": r.system.sessions.participants(_cid(r), r.caller)}
+
+
+def _leave(r: Request) -> dict[str, Any]:
+    r.system.sessions.leave(_cid(r), r.caller)
+    return {"left": True}
+
+
+def _admit(r: Request) -> dict[str, Any]:
+    return {"participant": r.system.sessions.admit(_cid(r), _participant_id(r), r.caller)}
+
+
+def _remove(r: Request) -> dict[str, Any]:
+    r.system.sessions.remove(_cid(r), _participant_id(r), r.caller)
+    return {"removed": True}
+
+
+def _moderator(r: Request) -> dict[str, Any]:
+    on = _flag(r, "on", "moderator")
+    participant = r.system.sessions.set_moderator(_cid(r), _participant_id(r), on, r.caller)
+    return {"participant": participant}
+
+
+def _podium(r: Request) -> dict[str, Any]:
+    on = _flag(r, "on", "podium")
+    participant = r.system.sessions.set_podium(_cid(r), _participant_id(r), on, r.caller)
+    return {"participant": participant}
+
+
+def _media(r: Request) -> dict[str, Any]:
+    microphone = _optional_flag(r, "microphone")
+    camera = _optional_flag(r, "camera")
+    participant = r.system.sessions.set_media(
+        _cid(r), _participant_id(r), microphone, camera, r.caller
+    )
+    return {"participant": participant}
+
+
+def _speaking(r: Request) -> dict[str, Any]:
+    return {"changed": r.system.sessions.speaking(_cid(r), r.caller)}
+
+
+# The lock, the PIN and whom to call are checked after the caller is known to
+# moderate (a participant's attempt is 403 whatever it sends): by the domain.
+def _lock(r: Request) -> dict[str, Any]:
+    locked = r.params.get("locked")
+    return {"locked": r.system.sessions.set_lock(_cid(r), locked, r.caller).locked}
+
+
+def _pin(r: Request) -> dict[str, Any]:
+    conference = r.system.sessions.set_pin(_cid(r), r.params.get("pin"), r.caller)
+    return {"pin_required": conference.pin is not None}
+
+
+def _invite(r: Request) -> dict[str, Any]:
+    called = r.system.sessions.invite(_cid(r), r.params.get("participants"), r.caller)
+    return {"called": called}
+
+
+def _end(r: Request) -> dict[str, Any]:
+    return {"session_id": r.system.sessions.end(_cid(r), r.caller)}
+
+
+def _cid(r: Request) -> str:
+    return params.conference_id(r.params)
+
+
+def _participant_id(r: Request) -> str:
+    """Any value: one that names no participant is a 404, after the caller's rights."""
+    return str(r.params.get("participant_id"))
+
+
+def _flag(r: Request, name: str, field: str) -> bool:
+    value = r.params.get(name)
+    if not isinstance(value, bool):
+        raise invalid(field, "must be true or false")
+    return value
+
+
+def _optional_flag(r: Request, name: str) -> bool | None:
+    return None if r.params.get(name) is None else _flag(r, name, name)
+
+
+def _in_conferences(handle: Handler) -> Method:
+    """What guests do in a public conference (§5.4)."""
+    return Method(handle, needs=Needs.NOTHING)
+
+
+METHODS = {
+    "conference.join": _in_conferences(_join),
+    "conference.leave": _in_conferences(_leave),
+    "conference.participants": _in_conferences(_participants),
+    "conference.admit": _in_conferences(_admit),
+    "conference.remove": _in_conferences(_remove),
+    "conference.moderator": _in_conferences(_moderator),
+    "conference.podium": _in_conferences(_podium),
+    "conference.media": _in_conferences(_media),
+    "conference.speaking": _in_conferences(_speaking),
+    "conference.lock": _in_conferences(_lock),
+    "conference.pin": _in_conferences(_pin),
+    "conference.invite": _in_conferences(_invite),
+    "conference.end": _in_conferences(_end),
+}

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.errors import error_body, status_of
 from api.ws.fanout import Fanout
 from domain.conferencing.invitations import ENDPOINT_PREFIXES

@@ -1,41 +1,11 @@
-"""The signaling protocol's frames (API.md 'Signaling gateway'; docs/signaling.md)."""
+"""The signaling protocol's vocabulary (API.md 'Signaling gateway'; docs/signaling.md):
+the methods clients call, from the method table, and the events pushed to them."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from api.ws.method_table import METHODS as TABLE
 
-from domain.shared.errors import DomainError, FieldProblem, InvalidInput
-
-METHODS = (
-    "auth",
-    "ping",
-    "endpoint.update",
-    "endpoint.sleep",
-    "status.get",
-    "license.get",
-    "license.request",
-    "call.invite",
-    "call.accept",
-    "call.reject",
-    "call.hangup",
-    "chat.send",
-    "conference.join",
-    "conference.leave",
-    "conference.participants",
-    "conference.admit",
-    "conference.remove",
-    "conference.moderator",
-    "conference.podium",
-    "conference.media",
-    "conference.speaking",
-    "conference.lock",
-    "conference.pin",
-    "conference.invite",
-    "conference.chat",
-    "conference.end",
-    "logout",
-)
+METHODS = tuple(TABLE)
 EVENTS = (
     "status",
     "call.incoming",
@@ -50,50 +20,3 @@ EVENTS = (
     "conference.message",
     "conference.ended",
 )
-MAX_FRAME_BYTES = 64 * 1024
-MAX_PROTOCOL_ERRORS = 10
-"""After this many broken frames in a row the socket is closed."""
-
-
-class ProtocolError(InvalidInput):
-    """A frame the gateway cannot take: answered with an error frame."""
-
-
-def parse(text: str) -> tuple[Any, str, dict[str, Any]]:
-    """(id, method, params) of a request frame."""
-    if len(text.encode()) > MAX_FRAME_BYTES:
-        raise _problem("frame", "tooLong", f"frames are limited to {MAX_FRAME_BYTES} bytes")
-    try:
-        frame = json.loads(text)
-    except ValueError:
-        raise _problem("frame", "invalid", "not JSON") from None
-    if not isinstance(frame, dict):
-        raise _problem("frame", "invalid", "must be a JSON object")
-    method = frame.get("method")
-    if not isinstance(method, str) or not method:
-        raise _problem("method", "required", "every request names a method")
-    if method not in METHODS:
-        raise _problem("method", "invalid", f"unknown method {method!r}")
-    params = frame.get("params", {})
-    if not isinstance(params, dict):
-        raise _problem("params", "invalid", "must be an object")
-    return frame.get("id"), method, params
-
-
-def reply(request_id: Any, result: Any) -> str:
-    return json.dumps({"id": request_id, "result": result})
-
-
-def error(request_id: Any, status: int, e: DomainError) -> str:
-    from api.errors import error_body
-
-    body = error_body(status, e.message, e.problems)["error"]
-    return json.dumps({"id": request_id, "error": body})
-
-
-def push(event: str, data: dict[str, Any]) -> str:
-    return json.dumps({"event": event, "data": data})
-
-
-def _problem(field: str, reason: str, message: str) -> ProtocolError:
-    return ProtocolError(f"{field}: {message}", [FieldProblem(field, reason, message)])

@@ -4,10 +4,8 @@ a push finds its few sockets without a scan of all of them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from api.ws.gateway import Connection
+from api.ws.connection import Connection
 
 
 class LocalSockets:

@@ -7,8 +7,7 @@ Z-24). Two settings, each off by default with a prefilled number of days (1..10 
 Recurring conferences are never deleted automatically (Z-19); a running one neither.
 The sweep runs every 60 minutes; Call History and chats of deleted conferences stay.
 
-The settings live in the `conferences` settings section; `DEFAULTS` and `RULES` are
-written for `domain.settings.rules.Section`."""
+The settings live in the `conferences` settings section (`domain.settings.conferences`)."""
 
 from __future__ import annotations
 
@@ -19,37 +18,10 @@ from typing import Any
 
 from domain.conferencing.conference import Conference
 from domain.conferencing.schedule import NONE, ONCE, from_unix
-from domain.shared.validation import Rule, validate_patch
+from domain.settings.conferences import AUTO_DELETE_DEFAULTS, AUTO_DELETE_RULES
+from domain.shared.validation import validate_patch
 
 SWEEP_INTERVAL = timedelta(minutes=60)
-MIN_DAYS, MAX_DAYS = 1, 10_000
-
-DEFAULTS: dict[str, Any] = {
-    "delete_one_time_enabled": False,
-    "delete_one_time_after_days": 30,
-    "delete_virtual_rooms_enabled": False,
-    "delete_virtual_rooms_after_days": 365,
-}
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def _days(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_DAYS <= value <= MAX_DAYS:
-        raise ValueError(f"must be a whole number of days from {MIN_DAYS} to {MAX_DAYS}")
-    return value
-
-
-RULES: dict[str, Rule] = {
-    "delete_one_time_enabled": _flag,
-    "delete_one_time_after_days": _days,
-    "delete_virtual_rooms_enabled": _flag,
-    "delete_virtual_rooms_after_days": _days,
-}
 
 
 @dataclass(frozen=True)
@@ -62,7 +34,8 @@ class AutoDeletion:
     @classmethod
     def from_settings(cls, section: Mapping[str, Any]) -> AutoDeletion:
         """From the settings section's values (checked: InvalidInput names the field)."""
-        values = {**DEFAULTS, **validate_patch(section, RULES, "unknown conference setting")}
+        checked = validate_patch(section, AUTO_DELETE_RULES, "unknown conference setting")
+        values = {**AUTO_DELETE_DEFAULTS, **checked}
         return cls(
             one_time_enabled=values["delete_one_time_enabled"],
             one_time_days=values["delete_one_time_after_days"],

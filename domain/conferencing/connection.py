@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 from domain.conferencing.checks import array, boolean, obj
+from domain.settings.conferences import JOIN_METHODS, ordered_join_methods
 from domain.shared.errors import invalid
 
-JOIN_METHODS = ("client_apps", "webrtc", "qr_code", "sip_h323")
 MCU_JOIN_METHODS = ("webrtc", "sip_h323")
 """What MCU mode leaves (RTSP cameras aside)."""
 DEFAULT_MULTICAST_ADDRESS = "224.0.1.224:4000-6000"
@@ -29,12 +29,10 @@ def check_join_methods(value: Any, field: str = "join_methods") -> list[str] | N
     methods = array(value, field, len(JOIN_METHODS))
     if not methods:
         raise invalid(field, "choose at least one way to join, or null for the server's setting")
-    for method in methods:
-        if method not in JOIN_METHODS:
-            raise invalid(field, f"{method!r} is not one of: {', '.join(JOIN_METHODS)}")
-    if len(set(methods)) != len(methods):
-        raise invalid(field, "lists a way to join twice")
-    return [m for m in JOIN_METHODS if m in methods]
+    try:
+        return ordered_join_methods(methods)
+    except ValueError as e:
+        raise invalid(field, str(e)) from None
 
 
 def check_multicast(

@@ -22,8 +22,8 @@ from typing import Any
 
 from domain.conferencing.checks import boolean, email, obj, one_of, text, unix_time, whole
 from domain.conferencing.invitations import REGISTRANT_PREFIX
+from domain.conferencing.occurrences import next_occurrence
 from domain.conferencing.schedule import NONE, WEEKLY, from_unix
-from domain.conferencing.scheduling import next_occurrence
 from domain.shared.errors import FieldProblem, InvalidInput, invalid
 
 WITHOUT_LIMITATION = "without_limitation"

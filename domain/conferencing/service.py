@@ -5,7 +5,6 @@ triggered, so a refused command appends nothing."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +23,9 @@ from domain.conferencing.invitations import check_invitations, headcount
 from domain.conferencing.parameters import PUBLIC, check_parameters
 from domain.conferencing.pin import generate_pin
 from domain.conferencing.registration import capacity, check_answers, is_open, new_registrant
-from domain.conferencing.scheduling import START, STOP, due_actions
-from domain.sessions.lifecycle import NoHooks, SessionHooks, close_session, open_session
-from domain.sessions.session import LiveSession, Participant
+from domain.conferencing.runs import ConferenceRuns
 from domain.shared.application import QuorumStore, find, with_retries
+from domain.shared.bus import Publish, ignore
 from domain.shared.clock import now
 from domain.shared.errors import (
     AlreadyExists,
@@ -41,11 +39,6 @@ from domain.shared.errors import (
 GENERATION_ATTEMPTS = 20
 
 
-def new_session_id() -> str:
-    """16 hex digits, like the guide's `0000003e507a6b34` (FEATURES ID-08)."""
-    return secrets.token_hex(8)
-
-
 class ConferencesService:
     def __init__(
         self,
@@ -56,8 +49,8 @@ class ConferencesService:
         user_exists: Callable[[str], bool] = lambda user_id: True,
         cid_generator: Callable[[], str] = generate_cid,
         pin_generator: Callable[[], str] = generate_pin,
-        session_ids: Callable[[], str] = new_session_id,
-        session_hooks: SessionHooks | None = None,
+        runs: ConferenceRuns | None = None,
+        publish: Publish = ignore,
     ) -> None:
         self.store = store
         self.public_conferences_allowed = public_conferences_allowed
@@ -68,28 +61,18 @@ class ConferencesService:
         """Whether an owner's user ID names an account."""
         self.cid_generator = cid_generator
         self.pin_generator = pin_generator
-        self.session_ids = session_ids
-        self.session_hooks: SessionHooks = session_hooks or NoHooks()
-        """Set by the sessions service, which is built after this one."""
+        self.runs = runs or ConferenceRuns(store)
+        """Starts and ends, with the record the sessions context keeps of each run."""
+        self.publish = publish
+        """Reports what follows a start or an end (`runs.RunRecord.outcome`)."""
 
     # -- reading ----------------------------------------------------------------------
 
     def find(self, cid: str) -> Conference | None:
-        if not isinstance(cid, str) or not cid:
-            return None
-        index = find(self.store, ConferenceId.create_id(cid), ConferenceId)
-        if index is None or index.conference_id is None:
-            return None
-        conference = find(self.store, index.conference_id, Conference)
-        if conference is None or conference.deleted or not same_cid(conference.cid, cid):
-            return None
-        return conference
+        return self.runs.find(cid)
 
     def get(self, cid: str) -> Conference:
-        conference = self.find(cid)
-        if conference is None:
-            raise NotFound(f"no conference {cid!r}")
-        return conference
+        return self.runs.get(cid)
 
     # -- creating and editing ---------------------------------------------------------
 
@@ -257,66 +240,27 @@ class ConferencesService:
     def run(self, cid: str, cause: str = "admin") -> str:
         """Start a session; returns its ID (16 hex digits, new at every start)."""
         one_of(cause, "cause", START_CAUSES)
-        return with_retries(lambda: self.start_session(self.get(cid), cause)).session_id
+        return with_retries(lambda: self.start_session(self.get(cid), cause))
 
-    def start_session(self, conference: Conference, cause: str) -> LiveSession:
+    def start_session(self, conference: Conference, cause: str) -> str:
         """Start `conference` (as loaded by the caller, who retries on a conflict) and
-        open its session in the same save."""
-        conference.start(self.session_ids(), cause, now())
-        session = open_session(conference)
-        self.store.save(conference, session)
-        self.session_hooks.started(conference, session)
-        return session
+        open its session in the same save; returns the session ID."""
+        session_id, outcomes = self.runs.start(conference, cause)
+        self._publish(outcomes)
+        return session_id
 
     def stop(self, cid: str, cause: str = "admin") -> str:
         """End the session; returns its ID. The lock is lifted (§14.3.1)."""
         one_of(cause, "cause", END_CAUSES)
-        ended: list[tuple[str, tuple[LiveSession, list[Participant]] | None]] = []
-
-        def attempt() -> None:
-            conference = self.get(cid)
-            at = now()
-            session_id = conference.end(cause, at)
-            closed = close_session(self.store, session_id, cause, at)
-            self.store.save(conference, *([closed[0]] if closed else []))
-            ended[:] = [(session_id, closed)]
-
-        with_retries(attempt)
-        session_id, closed = ended[0]
-        if closed:
-            self.session_hooks.ended(*closed)
+        session_id, outcomes = self.runs.stop(cid, cause)
+        self._publish(outcomes)
         return session_id
 
     def follow_schedule(self, cid: str) -> list[str]:
         """What the scheduler calls: start or stop the conference as its schedule says
-        (`scheduling.due_actions`), with cause "schedule"; returns what it did."""
-        done: list[str] = []
-        opened: list[LiveSession] = []
-        closed: list[tuple[LiveSession, list[Participant]]] = []
-
-        def attempt() -> Conference:
-            conference = self.get(cid)
-            at = now()
-            done[:], opened[:], closed[:] = due_actions(conference, at), [], []
-            for action in done:
-                if action == START:
-                    conference.start(self.session_ids(), "schedule", at)
-                    opened.append(open_session(conference))
-                elif action == STOP:
-                    ending = close_session(
-                        self.store, conference.end("schedule", at), "schedule", at
-                    )
-                    closed.extend([ending] if ending else [])
-            if done:
-                sessions = {id(s): s for s in [*(c[0] for c in closed), *opened]}
-                self.store.save(conference, *sessions.values())
-            return conference
-
-        conference = with_retries(attempt)
-        for session, left in closed:
-            self.session_hooks.ended(session, left)
-        for session in opened:
-            self.session_hooks.started(conference, session)
+        (`due_actions.due_actions`), with cause "schedule"; returns what it did."""
+        done, outcomes = self.runs.follow_schedule(cid)
+        self._publish(outcomes)
         return done
 
     # -- webinar registration (§14.4.8) -----------------------------------------------
@@ -384,6 +328,10 @@ class ConferencesService:
         return with_retries(attempt)
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _publish(self, outcomes: list[object]) -> None:
+        for outcome in outcomes:
+            self.publish(outcome)
 
     def _change(self, cid: str, change: Callable[[Conference], bool]) -> Conference:
         def attempt() -> Conference:

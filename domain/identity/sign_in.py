@@ -58,14 +58,15 @@ class SignInService:
         settings: SettingsService,
         groups: GroupsService,
         users: UsersService,
+        storage: UserStorageService | None = None,
     ) -> None:
         self.store = store
         self.hasher = hasher
         self.settings = settings
         self.groups = groups
         self.users = users
-        self.storage: UserStorageService | None = None
-        """Set when LDAP mode is available (the composition root wires it)."""
+        self.storage = storage
+        """LDAP mode's directory and account updates (absent where LDAP is not used)."""
         # Attempts on one account are recorded one at a time in this process, so a
         # burst does not spin on optimistic-concurrency retries (striped: bounded memory).
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]

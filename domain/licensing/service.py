@@ -4,6 +4,7 @@ back connection licences, PRO licences for group conferences, their distribution
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from domain.licensing.distribution import distribute
@@ -20,6 +21,7 @@ from domain.licensing.terms import (
     unavailable,
 )
 from domain.shared.application import QuorumStore, find, with_retries
+from domain.shared.bus import Publish, ignore
 from domain.shared.clock import now
 from domain.shared.errors import FieldProblem, Forbidden, InvalidInput
 from domain.shared.validation import JsonObject
@@ -32,8 +34,80 @@ PRO_USER = "user"
 GUEST_KINDS = ("guest", "registrant")
 DEVICE = "endpoint"
 
-Evict = Callable[[str, str], None]
-"""(user ID, cause): take the user out of every running conference."""
+
+@dataclass(frozen=True)
+class ProLicenceLost:
+    """A user lost their PRO licence (revoked, or not kept by a redistribution): they
+    leave every running conference (§5.2.1, §9.1.2)."""
+
+    user_id: str
+    cause: str
+
+
+class Licences:
+    """The licence pool as connections use it, inside their own saves: reading it, and
+    taking and giving back licences (endpoints and sessions)."""
+
+    def __init__(self, store: QuorumStore) -> None:
+        self.store = store
+
+    def pool(self) -> LicencePool:
+        found = find(self.store, LicencePool.create_id(), LicencePool)
+        return found if found is not None else LicencePool.unregistered()
+
+    def enabled(self, extension: str) -> bool:
+        return self.pool().has_extension(extension)
+
+    # -- connections (used by endpoints and sessions, inside their own saves) -------------
+
+    def take_online(self, pool: LicencePool, endpoint_id: str, user_id: str) -> None:
+        """One online licence per authorised device (§5.1)."""
+        if not pool.take(ONLINE, endpoint_id, user_id, now()):
+            raise unavailable(
+                "login",
+                f"no online licence is free ({pool.total(ONLINE, now())} in use); "
+                "try again later or ask an administrator",
+            )
+
+    def take_for_participant(
+        self,
+        pool: LicencePool,
+        kind: str,
+        user_id: str,
+        participant_id: str,
+        session_id: str,
+        account: str | None = None,
+    ) -> str | None:
+        """The licences a participant needs (§5.2-§5.4): None, or why it cannot join.
+        A PRO refusal has been recorded on the pool; save it, then refuse."""
+        at = now()
+        if kind == PRO_USER:
+            if pool.join_conference(user_id, participant_id, at):
+                return None
+            return (
+                "the server's licence has expired" if is_expired(pool.terms, at) else _no_pro_text()
+            )
+        if kind in GUEST_KINDS:
+            if not pool.take(GUEST, participant_id, user_id, at, session_id):
+                return "no guest licence is free"
+        elif kind == DEVICE:
+            if not pool.take(GATEWAY, participant_id, user_id, at, session_id, device=user_id):
+                return "no SIP/H.323/RTSP licence is free"
+            if account is not None and not pool.take(
+                ONLINE, f"device:{participant_id}", account, at, session_id, device=user_id
+            ):
+                pool.release(GATEWAY, participant_id)
+                return "no online licence is free for the device's account"
+        return None  # federated users take none of ours (§5.2.2)
+
+    def release_participant(self, pool: LicencePool, user_id: str, participant_id: str) -> None:
+        pool.leave_conference(user_id, participant_id, now())
+        for pool_name, key in (
+            (GUEST, participant_id),
+            (GATEWAY, participant_id),
+            (ONLINE, f"device:{participant_id}"),
+        ):
+            pool.release(pool_name, key)
 
 
 class ProSettingsChange(TypedDict, total=False):
@@ -44,30 +118,27 @@ class ProSettingsChange(TypedDict, total=False):
     show_info: bool
 
 
-class LicensingService:
+class LicensingService(Licences):
+    """The administrator's and the user's side of licensing."""
+
     def __init__(
         self,
         store: QuorumStore,
         members_in_order: Callable[[list[str]], list[str]],
         group_exists: Callable[[str], bool],
+        participations: Callable[[str], list[str]] = lambda user_id: [],
+        publish: Publish = ignore,
     ) -> None:
-        self.store = store
+        super().__init__(store)
         self.members_in_order = members_in_order
         """User IDs of the groups, by group priority then display name (LIC-PRO-08)."""
         self.group_exists = group_exists
-        self.evict: Evict = lambda user_id, cause: None
-        """Set by the sessions service (5.3 and revocation remove people from meetings)."""
-        self.participations: Callable[[str], list[str]] = lambda user_id: []
-        """Set by the sessions service: the user's participant IDs in running sessions."""
+        self.participations = participations
+        """The user's participant IDs in running sessions."""
+        self.publish = publish
+        """Reports `ProLicenceLost`, after which the user leaves running conferences."""
 
     # -- reading ---------------------------------------------------------------------------
-
-    def pool(self) -> LicencePool:
-        found = find(self.store, LicencePool.create_id(), LicencePool)
-        return found if found is not None else LicencePool.unregistered()
-
-    def enabled(self, extension: str) -> bool:
-        return self.pool().has_extension(extension)
 
     def summary(self) -> dict[str, Any]:
         """License info (§9.1.1): total, used and available per type."""
@@ -105,7 +176,7 @@ class LicensingService:
 
         changes, lost = with_retries(attempt, attempts=HOT_ATTEMPTS)
         for user in lost:
-            self.evict(user, "licence lost")
+            self.publish(ProLicenceLost(user, "licence lost"))
         return changes
 
     def change_pro_settings(self, body: ProSettingsChange) -> list[dict[str, Any]]:
@@ -135,7 +206,7 @@ class LicensingService:
 
         lost = with_retries(attempt, attempts=HOT_ATTEMPTS)
         for user in lost:
-            self.evict(user, "licence lost")
+            self.publish(ProLicenceLost(user, "licence lost"))
         return lost
 
     def revoke(self, user_id: str) -> None:
@@ -148,7 +219,7 @@ class LicensingService:
             return participations
 
         with_retries(attempt, attempts=HOT_ATTEMPTS)
-        self.evict(user_id, "licence revoked")
+        self.publish(ProLicenceLost(user_id, "licence revoked"))
 
     def _redistribute(self, pool: LicencePool, manual: bool) -> list[str]:
         at = now()
@@ -230,57 +301,6 @@ class LicensingService:
         """Whether clients show PRO licence information and offer the request (§9.1.2)."""
         settings = self.pool().pro_settings
         return {"show_info": settings["show_info"], "allow_request": settings["allow_request"]}
-
-    # -- connections (used by endpoints and sessions, inside their own saves) -------------
-
-    def take_online(self, pool: LicencePool, endpoint_id: str, user_id: str) -> None:
-        """One online licence per authorised device (§5.1)."""
-        if not pool.take(ONLINE, endpoint_id, user_id, now()):
-            raise unavailable(
-                "login",
-                f"no online licence is free ({pool.total(ONLINE, now())} in use); "
-                "try again later or ask an administrator",
-            )
-
-    def take_for_participant(
-        self,
-        pool: LicencePool,
-        kind: str,
-        user_id: str,
-        participant_id: str,
-        session_id: str,
-        account: str | None = None,
-    ) -> str | None:
-        """The licences a participant needs (§5.2-§5.4): None, or why it cannot join.
-        A PRO refusal has been recorded on the pool; save it, then refuse."""
-        at = now()
-        if kind == PRO_USER:
-            if pool.join_conference(user_id, participant_id, at):
-                return None
-            return (
-                "the server's licence has expired" if is_expired(pool.terms, at) else _no_pro_text()
-            )
-        if kind in GUEST_KINDS:
-            if not pool.take(GUEST, participant_id, user_id, at, session_id):
-                return "no guest licence is free"
-        elif kind == DEVICE:
-            if not pool.take(GATEWAY, participant_id, user_id, at, session_id, device=user_id):
-                return "no SIP/H.323/RTSP licence is free"
-            if account is not None and not pool.take(
-                ONLINE, f"device:{participant_id}", account, at, session_id, device=user_id
-            ):
-                pool.release(GATEWAY, participant_id)
-                return "no online licence is free for the device's account"
-        return None  # federated users take none of ours (§5.2.2)
-
-    def release_participant(self, pool: LicencePool, user_id: str, participant_id: str) -> None:
-        pool.leave_conference(user_id, participant_id, now())
-        for pool_name, key in (
-            (GUEST, participant_id),
-            (GATEWAY, participant_id),
-            (ONLINE, f"device:{participant_id}"),
-        ):
-            pool.release(pool_name, key)
 
 
 def _no_pro_text() -> str:

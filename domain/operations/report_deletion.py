@@ -13,9 +13,9 @@ the count is exact. A Call History deletion also names its sessions
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from eventsourcing.domain import event
 
@@ -33,8 +33,6 @@ SESSIONS_PER_EVENT = 5000
 """Session IDs per `SessionsDeleted` fact (~100 kB, under NATS's 1 MB payload)."""
 MAX_SESSIONS = SESSIONS_PER_EVENT * 900
 """All the chunks of one deletion go in one atomic batch (at most 1000 messages)."""
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -81,31 +79,15 @@ def older_than(days: object, at: datetime) -> datetime:
     return at - timedelta(days=days)
 
 
-def filters_record(filters: Any) -> dict[str, Any]:
-    """A report's filter dataclass as JSON-able values (the ones set only)."""
+def filters_record(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's filter values as JSON-able values (the ones set only)."""
     record: dict[str, Any] = {}
-    for f in fields(filters):
-        value = getattr(filters, f.name)
+    for name, value in filters.items():
         if value is None or value == ():
             continue
         if isinstance(value, datetime):
             value = value.isoformat()
         elif isinstance(value, tuple):
             value = list(value)
-        record[f.name] = value
+        record[name] = value
     return record
-
-
-def filters_from(cls: type[T], record: Mapping[str, Any]) -> T:
-    """The filter dataclass `filters_record` made `record` from."""
-    values: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.name not in record:
-            continue
-        value = record[f.name]
-        if isinstance(value, str) and "datetime" in str(f.type):
-            value = datetime.fromisoformat(value)
-        elif isinstance(value, list):
-            value = tuple(value)
-        values[f.name] = value
-    return cls(**values)

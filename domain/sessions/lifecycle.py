@@ -3,31 +3,49 @@ atomic save, so no participant can be in a session of a stopped conference."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from domain.conferencing.conference import Conference
 from domain.conferencing.invitations import USER, kind
 from domain.conferencing.modes import speakers
+from domain.conferencing.runs import RunRecord
 from domain.sessions.session import LiveSession, Participant
 from domain.shared.application import QuorumStore, find
 
 
-class SessionHooks(Protocol):
-    """What follows a start or an end once saved: calls to the invitees, statuses and
-    pushes to the participants (`SessionsService`)."""
+@dataclass(frozen=True)
+class SessionStarted:
+    """A conference started, and its session opened (saved together)."""
 
-    def started(self, conference: Conference, session: LiveSession) -> None: ...
+    conference: Conference
+    session: LiveSession
 
-    def ended(self, session: LiveSession, left: list[Participant]) -> None: ...
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """A conference ended, and its session closed with everyone in it sent away."""
+
+    session: LiveSession
+    left: list[Participant]
 
 
-class NoHooks:
-    def started(self, conference: Conference, session: LiveSession) -> None:
-        pass
+class SessionRecords:
+    """The live session as the record of a conference's run (conferencing's
+    `RunRecords` port)."""
 
-    def ended(self, session: LiveSession, left: list[Participant]) -> None:
-        pass
+    def __init__(self, store: QuorumStore) -> None:
+        self.store = store
+
+    def opening(self, conference: Conference) -> RunRecord | None:
+        session = open_session(conference)
+        return RunRecord(session, SessionStarted(conference, session))
+
+    def closing(self, session_id: str, cause: str, at: datetime) -> RunRecord | None:
+        closed = close_session(self.store, session_id, cause, at)
+        if closed is None:
+            return None
+        return RunRecord(closed[0], SessionEnded(*closed))
 
 
 def open_session(conference: Conference) -> LiveSession:

@@ -7,9 +7,9 @@ participants follow the save."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from domain.conferencing.conference import Conference
 from domain.conferencing.invitations import ENDPOINT as ENDPOINT_INVITATION
@@ -19,7 +19,7 @@ from domain.conferencing.schedule import NONE
 from domain.conferencing.service import ConferencesService
 from domain.identity.groups_service import GroupsService
 from domain.identity.users_service import UsersService
-from domain.licensing.service import HOT_ATTEMPTS, LicensingService
+from domain.licensing.service import HOT_ATTEMPTS, Licences
 from domain.licensing.terms import unavailable
 from domain.sessions.admission import (
     ENDPOINT,
@@ -30,32 +30,24 @@ from domain.sessions.admission import (
     check_may_join,
     waits,
 )
+from domain.sessions.attendance import Attendance, view
 from domain.sessions.lifecycle import open_session
 from domain.sessions.session import (
     JOINED,
     MODERATOR,
     OWNER,
     PARTICIPANT,
-    SERVER,
     WAITING,
     LiveSession,
     Participant,
     new_participant_id,
 )
 from domain.shared.application import QuorumStore, find, with_retries
+from domain.shared.bus import Publish, ignore
 from domain.shared.clock import now
 from domain.shared.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
-from domain.signaling.service import EndpointsService, StatusChange
-
-
-class Pushes(Protocol):
-    """Tells connected clients, on whichever gateway they are."""
-
-    def push(self, user_id: str, event: str, data: dict[str, Any]) -> None: ...
-
-    def push_all(self, user_ids: Iterable[str], event: str, data: dict[str, Any]) -> None: ...
-
-    def status(self, change: StatusChange) -> None: ...
+from domain.signaling.ports import Pushes
+from domain.signaling.service import EndpointsService
 
 
 @dataclass(frozen=True)
@@ -86,18 +78,22 @@ class SessionsService:
         groups: GroupsService,
         endpoints: EndpointsService,
         pushes: Pushes,
-        licensing: LicensingService,
+        licensing: Licences,
+        attendance: Attendance | None = None,
+        publish: Publish = ignore,
     ) -> None:
         self.store = store
         self.licensing = licensing
-        licensing.evict = self.evict
-        licensing.participations = self.participations
         self.conferences = conferences
         self.users = users
         self.groups = groups
         self.endpoints = endpoints
         self.pushes = pushes
-        conferences.session_hooks = self
+        self.attendance = attendance or Attendance(
+            store, licensing, endpoints, pushes, conferences.runs
+        )
+        self.publish = publish
+        """Reports what follows a leave (the end of a room left empty)."""
 
     # -- reading ----------------------------------------------------------------------
 
@@ -221,37 +217,8 @@ class SessionsService:
         self._leave(session.session_id, session.get(participant_id)["participant_id"], "removed")
 
     def _leave(self, session_id: str, participant_id: str, cause: str) -> None:
-        def attempt() -> tuple[LiveSession, Participant | None]:
-            session = self._load(session_id)
-            left = session.leave(participant_id, cause, now())
-            if left is not None:
-                pool = self.licensing.pool()
-                self.licensing.release_participant(pool, left["user_id"], participant_id)
-                self.store.save(session, pool)
-            return session, left
-
-        session, left = with_retries(attempt, attempts=HOT_ATTEMPTS)
-        if left is None:
-            return
-        if not session.of_user(left["user_id"]):
-            self._set_status(session, left, active=False)
-        self._announce(session, left, "left", cause=cause)
-        if not session.present():
-            self._end_if_room(session)
-
-    def _end_if_room(self, session: LiveSession) -> None:
-        """A virtual room ends when its last participant leaves; a scheduled
-        conference runs to its end time."""
-        conference = self.conferences.find(session.cid)
-        if (
-            conference is not None
-            and conference.session_id == session.session_id
-            and conference.schedule["type"] == NONE
-        ):
-            try:
-                self.conferences.stop(conference.cid, "empty")
-            except Conflict:
-                pass  # stopped meanwhile
+        for outcome in self.attendance.leave(session_id, participant_id, cause):
+            self.publish(outcome)
 
     # -- moderating (§2.3, §14.3) -----------------------------------------------------
 
@@ -348,34 +315,7 @@ class SessionsService:
         return self._call(conference, recipients, caller.name)
 
     def _call(self, conference: Conference, recipients: list[str], by: str) -> list[str]:
-        def attempt() -> LiveSession:
-            session = self._load(str(conference.session_id))
-            present = {p["user_id"] for p in session.present()}
-            for recipient in recipients:
-                if recipient not in present:
-                    session.invite(recipient, by, now(), while_locked=conference.locked)
-            self.store.save(session)
-            return session
-
-        session = with_retries(attempt)
-        present = {p["user_id"] for p in session.present()}
-        called = [r for r in recipients if r not in present]
-        for recipient in called:
-            self._ring(conference, session, recipient, by)
-        return called
-
-    def _ring(self, conference: Conference, session: LiveSession, user_id: str, by: str) -> None:
-        if invitation_kind(user_id) == USER_INVITATION:
-            self.pushes.push(
-                user_id,
-                "conference.invitation",
-                {
-                    "cid": conference.cid,
-                    "session_id": session.session_id,
-                    "topic": conference.topic,
-                    "from": by,
-                },
-            )
+        return self.attendance.call(conference, recipients, by)
 
     def _recipient(self, value: object, field: str) -> str:
         if not isinstance(value, str) or not value:
@@ -389,60 +329,7 @@ class SessionsService:
             raise NotFound(f"no user {value!r}", [FieldProblem(field, "notFound", "no such user")])
         return user.user_id
 
-    # -- session hooks: after a start or an end is saved ------------------------------
-
-    def started(self, conference: Conference, session: LiveSession) -> None:
-        """The server calls the online invitees at the start (§14.1, §16.2.2)."""
-        if not conference.param("auto_invite"):
-            return
-        online = [
-            r
-            for r in session.pre_invited
-            if invitation_kind(r) == USER_INVITATION and self.endpoints.status(r) > 0
-        ]
-        if online:
-            self._call(conference, online, SERVER)
-
-    def ended(self, session: LiveSession, left: list[Participant]) -> None:
-        self._release_all(left)
-        users = {p["user_id"]: p for p in left}  # one status change per user
-        for participant in users.values():
-            self._set_status(session, participant, active=False)
-        data = {"cid": session.cid, "session_id": session.session_id}
-        self.pushes.push_all(users, "conference.ended", data)
-
-    def evict(self, user_id: str, cause: str) -> None:
-        """The user lost their PRO licence: out of every running conference (§5.2.1)."""
-        for session_id in self.endpoints.conferences_of(user_id):
-            session = find(self.store, LiveSession.create_id(session_id), LiveSession)
-            for participant in session.of_user(user_id) if session and not session.ended else []:
-                self._leave(session_id, participant["participant_id"], cause)
-
-    def participations(self, user_id: str) -> list[str]:
-        """The user's participant IDs in running sessions."""
-        found = []
-        for session_id in self.endpoints.conferences_of(user_id):
-            session = find(self.store, LiveSession.create_id(session_id), LiveSession)
-            if session is not None and not session.ended:
-                found += [p["participant_id"] for p in session.of_user(user_id)]
-        return found
-
     # -- helpers ----------------------------------------------------------------------
-
-    def _release_all(self, left: list[Participant]) -> None:
-        """Licences of everyone a session's end sent away (saved after the end itself)."""
-        if not left:
-            return
-
-        def attempt() -> None:
-            pool = self.licensing.pool()
-            for participant in left:
-                self.licensing.release_participant(
-                    pool, participant["user_id"], participant["participant_id"]
-                )
-            self.store.save(pool)
-
-        with_retries(attempt, attempts=HOT_ATTEMPTS)
 
     def _session_of(self, conference: Conference) -> LiveSession | None:
         if not conference.is_running or conference.session_id is None:
@@ -456,17 +343,11 @@ class SessionsService:
                 f"conference {conference.cid} has not started",
                 [FieldProblem("cid", "conflict", "the conference has not started")],
             )
-        session = self.conferences.start_session(conference, "participant")
-        return self._load(session.session_id)
+        session_id = self.conferences.start_session(conference, "participant")
+        return self._load(session_id)
 
     def _load(self, session_id: str) -> LiveSession:
-        session = find(self.store, LiveSession.create_id(session_id), LiveSession)
-        if session is None or session.ended:
-            raise Conflict(
-                "the conference is not running",
-                [FieldProblem("cid", "conflict", "the conference is not running")],
-            )
-        return session
+        return self.attendance.load(session_id)
 
     def _joiner(
         self,
@@ -576,48 +457,16 @@ class SessionsService:
         return participant
 
     def _set_status(self, session: LiveSession, participant: Participant, active: bool) -> None:
-        """Presence knows which sessions a socket's user is in, guests included, so a
-        closing socket leaves them all (and gives its licences back)."""
-        if participant["kind"] not in (USER, GUEST, REGISTRANT):
-            return
-        change = self.endpoints.set_in_conference(
-            participant["user_id"],
-            session.session_id,
-            active,
-            as_owner=participant["user_id"] == session.owner,
-        )
-        if change is not None:
-            self.pushes.status(change)
+        self.attendance.set_status(session, participant, active)
 
     def _announce(
         self, session: LiveSession, participant: Participant, change: str, cause: str = ""
     ) -> None:
-        """Joined participants hear of joined ones; only moderators hear of those who
-        wait; the participant always hears of their own change."""
-        data: dict[str, Any] = {
-            "cid": session.cid,
-            "session_id": session.session_id,
-            "change": change,
-            "participant": view(participant),
-        }
-        if cause:
-            data["cause"] = cause
-        seen = participant["state"] == JOINED
-        audience = {
-            p["user_id"]
-            for p in session.joined()
-            if seen or p["role"] != PARTICIPANT or session.is_moderator(p["user_id"])
-        }
-        self.pushes.push_all(audience | {participant["user_id"]}, "conference.participant", data)
+        self.attendance.announce(session, participant, change, cause)
 
     def _tell_everyone(self, session: LiveSession, event: str, data: dict[str, Any]) -> None:
         audience = {p["user_id"] for p in session.present()}
         self.pushes.push_all(audience, event, {"cid": session.cid, **data})
-
-
-def view(participant: Participant) -> dict[str, Any]:
-    """A participant as clients and the API show it."""
-    return dict(participant)
 
 
 def _state(conference: Conference) -> dict[str, Any]:

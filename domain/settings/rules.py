@@ -14,11 +14,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from domain.conferencing import auto_delete
-from domain.conferencing.connection import JOIN_METHODS, check_join_methods
-from domain.identity.zones import DEFAULT_ZONES, SSO_METHODS, check_zones
-from domain.recordings import settings as recording_settings
-from domain.shared.errors import InvalidInput
+from domain.settings import conferences, recordings
+from domain.settings.auth_zones import DEFAULT_ZONES, SSO_METHODS, check_zones
 from domain.shared.validation import Rule
 
 CLIENT_OSES = ("windows", "macos", "linux", "android", "ios")
@@ -323,35 +320,10 @@ LDAP = Section(
 )
 
 
-def join_methods(value: Any) -> list[str]:
-    """Ways of joining conferences by default (§14.7.3); one list per access type."""
-    try:
-        checked = check_join_methods(value, "join_methods")
-    except InvalidInput as e:
-        raise ValueError(e.problems[0].message) from None
-    if not checked:
-        raise ValueError(f"must be a non-empty list of {', '.join(JOIN_METHODS)}")
-    return checked
-
-
-CONFERENCES = Section(
-    name="conferences",
-    defaults={
-        **auto_delete.DEFAULTS,
-        "private_join_methods": list(JOIN_METHODS),
-        "public_join_methods": list(JOIN_METHODS),
-    },
-    rules={
-        **auto_delete.RULES,
-        "private_join_methods": join_methods,
-        "public_join_methods": join_methods,
-    },
-)
+CONFERENCES = Section(name="conferences", defaults=conferences.DEFAULTS, rules=conferences.RULES)
 """Automatic deletion (§14.7.1) and default ways of joining (§14.7.3)."""
 
-RECORDINGS = Section(
-    name="recordings", defaults=recording_settings.DEFAULTS, rules=recording_settings.RULES
-)
+RECORDINGS = Section(name="recordings", defaults=recordings.DEFAULTS, rules=recordings.RULES)
 """Who is recorded, owners' downloads and retention (§9.6)."""
 
 SECTIONS = {

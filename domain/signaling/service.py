@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.licensing.service import HOT_ATTEMPTS, LicensingService
+from domain.licensing.service import HOT_ATTEMPTS, Licences
 from domain.licensing.terms import ONLINE
 from domain.shared.application import QuorumStore, find, with_retries
-from domain.shared.errors import FieldProblem, InvalidInput, NotFound
+from domain.shared.errors import NotFound
 from domain.signaling.endpoint import Endpoint, check_info, new_endpoint_id
 from domain.signaling.presence import Presence
 
@@ -21,7 +21,7 @@ class StatusChange:
 
 
 class EndpointsService:
-    def __init__(self, store: QuorumStore, licensing: LicensingService) -> None:
+    def __init__(self, store: QuorumStore, licensing: Licences) -> None:
         self.store = store
         self.licensing = licensing
 
@@ -55,11 +55,9 @@ class EndpointsService:
         change = self._presence(user_id, lambda p: p.connect(endpoint.endpoint_id))
         return endpoint, change
 
-    def set_sleeping(self, endpoint_id: str, sleeping: object) -> Endpoint:
+    def set_sleeping(self, endpoint_id: str, sleeping: bool) -> Endpoint:
         """A client put to sleep by its OS holds no online licence (§5.1); waking up
         takes one again, or is refused when none is free (the socket stays asleep)."""
-        if not isinstance(sleeping, bool):
-            raise InvalidInput.of([FieldProblem("sleeping", "invalid", "must be true or false")])
 
         def attempt() -> Endpoint:
             endpoint = self.get(endpoint_id)

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.csv_export import CHUNK_ROWS, ViewerFormat, csv_chunks, csv_line_writer
-from api.routes.reports import EVENTS, render
+from api.report_routes import render
 from projections import events_report
 from projections.duck import ReportsDatabase
-from projections.events_report import EventFilters, EventsReport
+from projections.events_report import EVENTS_CSV, EventsReport
 from projections.local_times import local_time_sql
 from projections.report_calls import CODEC
+from projections.report_spec import FilterValues
 
 BERLIN_SPRING = datetime(2025, 3, 30, 1, 0, tzinfo=UTC)  # 02:00 CET becomes 03:00 CEST
 BERLIN_AUTUMN = datetime(2025, 10, 26, 1, 0, tzinfo=UTC)  # 03:00 CEST becomes 02:00 CET
@@ -113,23 +114,23 @@ FORMATS = [
 @pytest.mark.parametrize(
     "filters, order",
     [
-        (EventFilters(), {}),
+        ({}, {}),
         (
-            EventFilters(date_from=BERLIN_SPRING - timedelta(days=2), date_to=BERLIN_AUTUMN),
+            {"date_from": BERLIN_SPRING - timedelta(days=2), "date_to": BERLIN_AUTUMN},
             {"sort_field": "object_name", "descending": False},
         ),
-        (EventFilters(object_name="Иван"), {"sort_field": "ip", "descending": True}),
+        ({"object_name": "Иван"}, {"sort_field": "ip", "descending": True}),
     ],
 )
 def test_the_fast_export_writes_what_row_by_row_rendering_wrote(
-    reports: ReportsDatabase, fmt: ViewerFormat, filters: EventFilters, order: dict[str, Any]
+    reports: ReportsDatabase, fmt: ViewerFormat, filters: FilterValues, order: dict[str, Any]
 ) -> None:
     total, rows = events_report.query(reports, filters, paged=False, **order)
-    expected = old_csv(EVENTS.csv_header, [old_event_line(r, fmt) for r in rows], fmt)
+    expected = old_csv(EVENTS_CSV.header, [old_event_line(r, fmt) for r in rows], fmt)
 
     count, streamed = events_report.query(reports, filters, csv_zone=fmt.timezone, **order)
-    lines = (EVENTS.csv_line(r, fmt) for r in streamed)
-    written = b"".join(csv_chunks(EVENTS.csv_header, lines, fmt))
+    lines = (EVENTS_CSV.line(r) for r in streamed)
+    written = b"".join(csv_chunks(EVENTS_CSV.header, lines, fmt))
 
     assert count == total > 0
     assert written == expected
@@ -139,9 +140,9 @@ def test_the_fast_export_writes_what_row_by_row_rendering_wrote(
 
 def test_a_report_replica_sends_every_streamed_row(reports: ReportsDatabase) -> None:
     """The report-call codec iterates the streamed rows: a replica's caller gets them all."""
-    total, streamed = events_report.query(reports, EventFilters(), csv_zone="Europe/Berlin")
+    total, streamed = events_report.query(reports, {}, csv_zone="Europe/Berlin")
     sent = CODEC.loads(CODEC.dumps((total, streamed)))
-    _, again = events_report.query(reports, EventFilters(), csv_zone="Europe/Berlin")
+    _, again = events_report.query(reports, {}, csv_zone="Europe/Berlin")
     assert sent == (total, list(again))
     assert len(sent[1]) == total
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from api.ws.gateway import Gateway
 from domain.shared.actor import Actor, acting_as
 from tests.support import RunningApi, ServeProcess, eventually, running_api

@@ -335,3 +335,15 @@ def test_group_chat_reaches_the_joined_and_files_follow_the_download_right(
         assert (
             direct["message_id"] == personal["message_id"] and direct["file"]["available"] is False
         )
+
+
+def test_a_guest_socket_is_limited_to_what_signaling_md_lists(api: RunningApi) -> None:
+    """docs/signaling.md: a guest's socket can use only `conference.*`,
+    `endpoint.update`, `ping` and `logout`; a user's presence is not a guest's to see."""
+    _setup(api, access="public")
+    with Peer(api.base_url) as guest:
+        guest.ok("auth", guest_name="Visitor")
+        assert guest.ok("ping")["pong"] is True
+        assert guest.error("status.get", users=["jane"])["code"] == 403
+        assert guest.error("license.get")["code"] == 403
+        assert guest.ok("logout")["logged_out"] is True

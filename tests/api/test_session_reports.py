@@ -216,8 +216,8 @@ def test_a_point_to_point_call_has_its_two_connections(api: RunningApi) -> None:
     jane, _ = api.system.endpoints.connect("jane", "127.0.0.1", "gw", {})
     bob, _ = api.system.endpoints.connect("bob", "127.0.0.1", "gw", {})
     call = calls.invite("jane", jane.endpoint_id, "bob")
-    calls.accept(call.id, "bob", bob.endpoint_id)
-    calls.hang_up(call.id, "bob")
+    calls.accept(str(call.id), "bob", bob.endpoint_id)
+    calls.hang_up(str(call.id), "bob")
     missed = calls.invite("jane", jane.endpoint_id, "dave")  # offline: missed at once
     api.system.fresh("call_history")
     with api.client(token) as c:

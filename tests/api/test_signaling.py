@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from adapters.bootstrap import QuorumSystem
+from adapters.nats_server import free_port
+from api.app import create_app
 from api.ws.protocol import EVENTS, METHODS
 from domain.signaling.endpoint import Endpoint
 from tests.support import RunningApi, eventually
@@ -270,6 +277,46 @@ def test_calls_refused_missed_and_the_p2p_right(api: RunningApi) -> None:
         _call(jane, 1, "auth", login="jane", password="Secret123")
         refused = _call(jane, 2, "call.invite", to="bob")
         assert refused["error"]["code"] == 403
+
+
+def test_a_ringing_call_is_missed_after_the_gateway_it_came_through_stops(
+    api: RunningApi,
+) -> None:
+    """The ring timer is the process's, not the gateway's (§13.2.2): the gateway jane
+    called through stops while the call rings, the system does not, and bob still
+    hears the call missed."""
+    _users(api)
+    api.system.config.call_ring_seconds = 6  # time enough for the gateway to stop
+    with _socket(api) as bob:
+        _call(bob, 1, "auth", login="bob", password="Secret123")
+        with _another_gateway(api.system) as url, connect(url, open_timeout=10) as jane:
+            _call(jane, 1, "auth", login="jane", password="Secret123")
+            call_id = _call(jane, 2, "call.invite", to="bob")["result"]["call_id"]
+            assert _next_push(bob, "call.incoming")["call_id"] == call_id
+        assert api.system.calls.get(call_id).state == "ringing"  # its gateway is gone
+        assert _next_push(bob, "call.missed") == {"call_id": call_id, "reason": "timeout"}
+    call = api.system.calls.get(call_id)
+    assert (call.state, call.outcome) == ("ended", "missed")
+
+
+@contextmanager
+def _another_gateway(system: QuorumSystem) -> Iterator[str]:
+    """A second app (and so a second gateway) of the same system, stopped on exit:
+    its signaling URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(system), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    eventually(lambda: server.started)
+    try:
+        yield f"ws://127.0.0.1:{port}/api/v4/ws"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def test_calls_and_conference_sessions_fill_the_call_history(api: RunningApi) -> None:

@@ -10,7 +10,8 @@ from domain.identity.ids import check_user_id, uid
 from domain.identity.lockout import FailureCount, LockoutPolicy, count_failure, lock_until
 from domain.identity.password_policy import PasswordPolicy
 from domain.identity.rights import RIGHTS, effective_bandwidth, effective_rights, rights_bits
-from domain.identity.zones import DEFAULT_ZONES, check_sign_in_allowed, zone_of
+from domain.identity.zones import check_sign_in_allowed, zone_of
+from domain.settings.auth_zones import DEFAULT_ZONES
 from domain.shared.errors import Forbidden, InvalidInput
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

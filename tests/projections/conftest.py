@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.bootstrap import QuorumSystem
 from adapters.config import Config
-from adapters.system import QuorumSystem
 from tests.support import reset_streams
 
 

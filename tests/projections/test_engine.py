@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from domain.settings.rules import SECTIONS
 from domain.shared.actor import Actor, acting_as
 from projections import config_changes
-from projections.config_changes import ConfigChangeFilters, ConfigChangesReport
+from projections.config_changes import ConfigChangesReport
 from projections.engine import ProjectionRunner
 
 ROOT = Actor(kind="admin", name="root")
@@ -22,7 +22,7 @@ def _edits(system: QuorumSystem, count: int) -> None:
 
 def _rows(system: QuorumSystem) -> list[dict[str, object]]:
     assert system.reports is not None
-    _, rows = config_changes.query(system.reports, ConfigChangeFilters(), paged=False)
+    _, rows = config_changes.query(system.reports, {}, paged=False)
     return rows
 
 

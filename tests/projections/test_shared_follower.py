@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.system import QuorumSystem
+from adapters.bootstrap import QuorumSystem
 from domain.shared.actor import Actor, acting_as
 from projections.engine import Part, PositionMoved
 

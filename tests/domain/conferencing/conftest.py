@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from domain.conferencing.runs import ConferenceRuns
 from domain.conferencing.service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
+from domain.sessions.lifecycle import SessionRecords
 from domain.shared.application import QuorumStore
 from tests.domain.clock import Clock
 
@@ -36,6 +38,7 @@ def conferences(store: QuorumStore, clock: Clock, licence: Licence) -> Conferenc
         store,
         public_conferences_allowed=licence,
         user_exists=lambda user_id: user_id in users,
+        runs=ConferenceRuns(store, SessionRecords(store)),
     )
 
 

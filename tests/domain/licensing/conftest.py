@@ -1,6 +1,7 @@
 """Licensing on eventsourcing's in-memory recorder: time from an injected clock, the
 user directory (groups and their members in allocation order) a plain dict, and the
-sessions service's `evict` and `participations` recorded by the test."""
+sessions' side (`participations`, and the eviction a lost licence causes) recorded by
+the test."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 import pytest
 
 from domain.licensing.pool import LicencePool
-from domain.licensing.service import LicensingService
+from domain.licensing.service import Licences, LicensingService, ProLicenceLost
 from domain.shared.application import QuorumStore
+from domain.shared.bus import MessageBus
 from tests.domain.clock import Clock
 
 
@@ -31,14 +33,12 @@ class Sessions:
     """What the sessions service does for licensing: who is in which running
     conference, and removing a user from all of them (releasing the participations)."""
 
-    def __init__(self, store: QuorumStore, licensing: LicensingService) -> None:
+    def __init__(self, store: QuorumStore) -> None:
         self.store = store
-        self.licensing = licensing
+        self.licensing = Licences(store)
         self.present: dict[str, str] = {}
         """Participant ID -> user ID of everyone in a running group conference."""
         self.evicted: list[tuple[str, str]] = []
-        licensing.evict = self.evict
-        licensing.participations = self.participations
 
     def join(self, user_id: str, participant_id: str, session_id: str = "s1") -> str | None:
         """A user joins a group conference: the refusal, or None (and present)."""
@@ -53,11 +53,22 @@ class Sessions:
     def participations(self, user_id: str) -> list[str]:
         return [p for p, u in self.present.items() if u == user_id]
 
-    def evict(self, user_id: str, cause: str) -> None:
-        self.evicted.append((user_id, cause))
-        for participant_id in self.participations(user_id):
-            leave(self.licensing, user_id, participant_id)
+    def evict(self, lost: ProLicenceLost) -> list[object]:
+        self.evicted.append((lost.user_id, lost.cause))
+        for participant_id in self.participations(lost.user_id):
+            leave(self.licensing, lost.user_id, participant_id)
             del self.present[participant_id]
+        return []
+
+    def licensing_service(self, directory: Directory) -> LicensingService:
+        """Licensing as the composition root builds it, reacting through this side."""
+        return LicensingService(
+            self.store,
+            directory.members_in_order,
+            directory.group_exists,
+            participations=self.participations,
+            publish=MessageBus({ProLicenceLost: [self.evict]}).handle,
+        )
 
 
 def licence(**overrides: Any) -> dict[str, Any]:
@@ -88,7 +99,7 @@ def logout(licensing: LicensingService, endpoint_id: str) -> None:
 
 
 def join(
-    licensing: LicensingService,
+    licensing: Licences,
     user_id: str,
     participant_id: str,
     kind: str = "user",
@@ -105,7 +116,7 @@ def join(
     return refusal
 
 
-def leave(licensing: LicensingService, user_id: str, participant_id: str) -> None:
+def leave(licensing: Licences, user_id: str, participant_id: str) -> None:
     pool = licensing.pool()
     licensing.release_participant(pool, user_id, participant_id)
     licensing.store.save(pool)
@@ -127,12 +138,14 @@ def directory() -> Directory:
 
 
 @pytest.fixture
-def licensing(store: QuorumStore, clock: Clock, directory: Directory) -> LicensingService:
-    service = LicensingService(store, directory.members_in_order, directory.group_exists)
-    service.load(licence())
-    return service
+def sessions(store: QuorumStore) -> Sessions:
+    return Sessions(store)
 
 
 @pytest.fixture
-def sessions(store: QuorumStore, licensing: LicensingService) -> Sessions:
-    return Sessions(store, licensing)
+def licensing(
+    store: QuorumStore, clock: Clock, directory: Directory, sessions: Sessions
+) -> LicensingService:
+    service = sessions.licensing_service(directory)
+    service.load(licence())
+    return service

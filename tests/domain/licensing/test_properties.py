@@ -20,7 +20,6 @@ from hypothesis.stateful import (
     rule,
 )
 
-from domain.licensing.service import LicensingService
 from domain.licensing.terms import POOLS, LicenceUnavailable
 from domain.shared.application import QuorumStore
 from domain.shared.clock import using_clock
@@ -42,7 +41,7 @@ DAY = timedelta(hours=24)
 
 STORE = {
     "PERSISTENCE_MODULE": "eventsourcing.popo",
-    # As the server runs (adapters/system.py): the pool is cached and brought up to date,
+    # As the server runs (adapters/bootstrap.py): the pool is cached and brought up to date,
     # not rebuilt from every event on each load (which makes shrinking take minutes).
     "AGGREGATE_CACHE_MAXSIZE": "10",
     "AGGREGATE_CACHE_FASTFORWARD": "y",
@@ -58,10 +57,8 @@ class Licensing(RuleBasedStateMachine):
         self.clock = Clock()
         self.directory = Directory()
         self.directory.groups["G"] = []
-        self.licensing = LicensingService(
-            self.store, self.directory.members_in_order, self.directory.group_exists
-        )
-        self.sessions = Sessions(self.store, self.licensing)
+        self.sessions = Sessions(self.store)
+        self.licensing = self.sessions.licensing_service(self.directory)
         self.endpoints: dict[str, str] = {}
         """Endpoint ID -> user of every authorised endpoint."""
         self.guests: set[str] = set()

@@ -1,20 +1,13 @@
-"""When scheduled conferences start and stop (guide §3.2, §14.4.1): pure functions of
-the schedule, the conference's session times and the moment asked about. The
-scheduler asks `due_actions` and runs what it returns (cause "schedule")."""
+"""When a schedule's occurrences fall (guide §3.2, §14.4.1): pure functions of the
+schedule (`domain.conferencing.schedule`) and the moment asked about."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.conferencing.schedule import NONE, ONCE, WEEKLY, from_unix
-
-if TYPE_CHECKING:
-    from domain.conferencing.conference import Conference
-
-START = "start"
-STOP = "stop"
 
 
 @dataclass(frozen=True)
@@ -31,11 +24,11 @@ def next_occurrence(schedule: dict[str, Any], after: datetime) -> Occurrence | N
 
 def occurrence_at(schedule: dict[str, Any], moment: datetime) -> Occurrence | None:
     """The occurrence under way at `moment` (start <= moment < end), if any."""
-    found = _first_ending_after(schedule, moment)
+    found = first_ending_after(schedule, moment)
     return found if found is not None and found.start <= moment else None
 
 
-def _first_ending_after(schedule: dict[str, Any], moment: datetime) -> Occurrence | None:
+def first_ending_after(schedule: dict[str, Any], moment: datetime) -> Occurrence | None:
     """The first occurrence whose end is after `moment` (occurrences never overlap)."""
     if schedule.get("type") == NONE:
         return None
@@ -70,26 +63,3 @@ def _first(schedule: dict[str, Any], bound: datetime, *, strict: bool) -> Occurr
 def weekday(isoweekday: int) -> int:
     """ISO weekday (Monday 1 .. Sunday 7) to the schedule's numbering (Sunday 0)."""
     return isoweekday % 7
-
-
-def due_actions(conference: Conference, now: datetime) -> list[str]:
-    """What the scheduler should do now: "stop" a session whose occurrence has ended,
-    then "start" an occurrence under way that has not been held yet. A session an admin
-    launched early belongs to the next occurrence and stops at its end; one stopped
-    during an occurrence is not started again until the next one."""
-    schedule = conference.schedule
-    if conference.deleted or schedule.get("type") == NONE:
-        return []
-    actions: list[str] = []
-    running = conference.is_running
-    if running and conference.last_started_at is not None:
-        held = _first_ending_after(schedule, conference.last_started_at)
-        if held is not None and held.end <= now:
-            actions.append(STOP)
-            running = False
-    if not running:
-        current = occurrence_at(schedule, now)
-        ended = conference.last_ended_at
-        if current is not None and (ended is None or ended < current.start):
-            actions.append(START)
-    return actions

@@ -1,6 +1,9 @@
-"""Everything a Quorum process needs, composed in one place (cosmicpython's bootstrap).
+"""The composition root: everything a Quorum process needs, built once, in dependency
+order, each part given its collaborators in its constructor (cosmicpython's bootstrap).
 
 The API, the CLI and the tests build a `QuorumSystem` on a NATS URL and a data dir.
+Reactions across contexts are not wired here one by one: the bus is built with the
+table of `domain/reactions.py`, and the services that publish are given the bus.
 """
 
 from __future__ import annotations
@@ -9,25 +12,26 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
-from eventsourcing.persistence import IntegrityError
-
 from adapters.conference_jobs import ConferenceJobs
 from adapters.config import Config
 from adapters.directory_sync import DirectorySyncer
 from adapters.file_store import FileStore
 from adapters.jetstream.recorders import JetStreamApplicationRecorder
-from adapters.keystore import KeyStore, new_secret
+from adapters.keystore import KeyStore
 from adapters.licence_jobs import LicenceRedistribution
 from adapters.passwords import Argon2Hasher
 from adapters.pushes import NatsPushes
 from adapters.rate_limit import TokenRequestLimits
 from adapters.recording_jobs import RecordingRetention
 from adapters.report_client import NatsReports
+from adapters.ring_timers import RingTimers
+from adapters.server_secrets import ServerSecrets
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
 from domain.admins.model import AdminAccount
 from domain.admins.service import AdminService
 from domain.conferencing.conference import Conference
+from domain.conferencing.runs import ConferenceRuns
 from domain.conferencing.service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
 from domain.identity.aliases_service import AliasesService
@@ -38,18 +42,23 @@ from domain.identity.storage import DirectoryLink, UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
 from domain.licensing.pool import LicencePool
-from domain.licensing.service import LicensingService
+from domain.licensing.service import Licences, LicensingService
 from domain.messaging.files import ChatFilesService
 from domain.messaging.service import MessagingService
 from domain.oauth.application import OAuthApplication
 from domain.oauth.service import OAuthService
+from domain.operations.report_deletion_service import ReportDeletions
+from domain.reactions import reactions
 from domain.recordings.service import RecordingsService
+from domain.sessions.attendance import Attendance
+from domain.sessions.lifecycle import SessionRecords
 from domain.sessions.service import SessionsService
-from domain.settings.model import KEY_NAMES, ServerSettings, key_id
+from domain.settings.model import ServerSettings
 from domain.settings.service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
-from domain.signaling.calls_service import CallsService
+from domain.shared.bus import MessageBus
+from domain.signaling.calls_service import CallsService, RingTimeout
 from domain.signaling.service import EndpointsService
 from projections import conferences as conferences_view
 from projections import directory
@@ -71,6 +80,7 @@ from projections.engine import (
 from projections.events_report import EventsReport
 from projections.recordings_report import RecordingsReport
 from projections.report_calls import REPORTS, LocalReports, ReportCalls
+from projections.report_counts import ReportCounts
 from projections.sql import make_engine
 
 SNAPSHOT_EVERY = 50
@@ -125,36 +135,42 @@ class QuorumSystem:
     def __init__(self, config: Config, nats_url: str, *, with_reports: bool = True) -> None:
         self.config = config
         self.started_at = datetime.now(UTC)
-        self.restart: Callable[[], list[str]] | None = None
-        """Set by `quorum serve`: an administrator's restart (api/routes/server.py)."""
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = event_store(nats_url)
         self.keystore = KeyStore(config.data_dir)
         self.tokens = TokenIssuer(self.keystore)
         hasher = Argon2Hasher()
         self.hasher = hasher
+        self.sql_engine = engine = make_engine(config.database_url)
+        self.admins_directory = AdminsDirectory(engine)
+        self.directory = Directory(engine)
+        self.conferences_view = ConferencesView(engine)
+
         self.settings = SettingsService(self.store)
+        self.secrets = ServerSecrets(self.settings, self.keystore)
         self.admins = AdminService(self.store, hasher)
         self.groups = GroupsService(self.store, self.settings)
         self.users = UsersService(self.store, hasher, self.settings, self.groups)
         self.aliases = AliasesService(self.store)
-        self.sign_in = SignInService(self.store, hasher, self.settings, self.groups, self.users)
         self.storage = UserStorageService(
             self.store, self.settings, self.users, self.groups, self.user_directory
         )
-        self.sign_in.storage = self.storage
+        self.sign_in = SignInService(
+            self.store, hasher, self.settings, self.groups, self.users, self.storage
+        )
         self.oauth = OAuthService(self.store, hasher)
         self.token_limits = TokenRequestLimits()
         self.directory_sync = DirectorySyncer(self.storage, self._sync_interval)
-        self.licensing = LicensingService(
-            self.store,
-            members_in_order=lambda groups: directory.members_in_order(
-                self.sql_engine, groups, self.users.source()
-            ),
-            group_exists=lambda group_id: self.groups.find(group_id) is not None,
+
+        licences = Licences(self.store)
+        self.endpoints = EndpointsService(self.store, licences)
+        self.pushes = NatsPushes(self.recorder.client)
+        self.ring_timers = RingTimers(
+            lambda: config.call_ring_seconds, RingTimeout(self.store, self.pushes).miss_if_ringing
         )
-        self.endpoints = EndpointsService(self.store, self.licensing)
-        self.calls = CallsService(self.store, self.users, self.groups, self.endpoints)
+        self.calls = CallsService(
+            self.store, self.users, self.groups, self.endpoints, self.pushes, self.ring_timers
+        )
         self.file_store = FileStore(self.recorder.client)
         self.files = ChatFilesService(
             self.store, self.users, self.groups, self.file_store, config.max_file_mb * 1024 * 1024
@@ -164,14 +180,22 @@ class QuorumSystem:
             self.recorder.client, "QUORUM_RECORDINGS", "Quorum conference recordings (§16.5)"
         )
         self.recordings = RecordingsService(self.store, self.recording_files, self.settings)
+
+        # The reactions' handlers publish nothing themselves, so they are built before
+        # the bus, and the services that publish after it.
+        runs = ConferenceRuns(self.store, SessionRecords(self.store))
+        attendance = Attendance(self.store, licences, self.endpoints, self.pushes, runs)
+        self.bus = MessageBus(reactions(attendance))
+        users = self.users
         self.conferences = ConferencesService(
             self.store,
-            user_exists=lambda user_id: self.users.find(user_id) is not None,
-            public_conferences_allowed=lambda: self.licensing.enabled("public_conferences"),
-            extension_enabled=self.licensing.enabled,
+            user_exists=lambda user_id: users.find(user_id) is not None,
+            public_conferences_allowed=lambda: licences.enabled("public_conferences"),
+            extension_enabled=licences.enabled,
+            runs=runs,
+            publish=self.bus.handle,
         )
         self.templates = TemplatesService(self.store, self.conferences)
-        self.pushes = NatsPushes(self.recorder.client)
         self.sessions = SessionsService(
             self.store,
             self.conferences,
@@ -179,13 +203,21 @@ class QuorumSystem:
             self.groups,
             self.endpoints,
             self.pushes,
-            self.licensing,
+            licences,
+            attendance,
+            self.bus.handle,
+        )
+        groups = self.groups
+        self.licensing = LicensingService(
+            self.store,
+            members_in_order=lambda group_ids: directory.members_in_order(
+                engine, group_ids, users.source()
+            ),
+            group_exists=lambda group_id: groups.find(group_id) is not None,
+            participations=attendance.participations,
+            publish=self.bus.handle,
         )
 
-        self.sql_engine = make_engine(config.database_url)
-        self.admins_directory = AdminsDirectory(self.sql_engine)
-        self.directory = Directory(self.sql_engine)
-        self.conferences_view = ConferencesView(self.sql_engine)
         projections: list[Projection] = [
             self.admins_directory,
             self.directory,
@@ -196,7 +228,6 @@ class QuorumSystem:
         self.reports: ReportsDatabase | None = None
         if with_reports and config.reports == "local":
             self.reports = ReportsDatabase(config.reports_path)
-        engine = self.sql_engine
         self.conference_jobs = ConferenceJobs(
             self.conferences,
             self.settings,
@@ -213,6 +244,8 @@ class QuorumSystem:
         self.report_calls = self._report_calls()
         """Every report read and count goes through this (projections/report_calls.py)."""
         self.recording_jobs = RecordingRetention(self.recordings, self.report_calls)
+        counts, head = ReportCounts(self.report_calls), self.recorder.max_notification_id
+        self.report_deletions = ReportDeletions(counts, lambda: head() or 0, self.store.save)
         self._stop_listening: Callable[[], None] | None = None
 
     @property
@@ -237,7 +270,7 @@ class QuorumSystem:
 
     def prepare(self) -> None:
         """What a first start creates: settings, server secrets, the built-in groups."""
-        self.ensure_server_secrets()
+        self.secrets.ensure()
         with acting_as(SYSTEM):
             self.groups.ensure_builtins()
         self.file_store.ensure()  # the chat files' bucket, next to the event streams
@@ -257,32 +290,6 @@ class QuorumSystem:
         head = self.recorder.max_notification_id() or 0
         return self.runners[projection].wait_until_applied(head, timeout)
 
-    def ensure_server_secrets(self) -> ServerSettings:
-        """Create the settings and generate each missing server secret (first start)."""
-        with acting_as(SYSTEM):
-            settings = self.settings.get()
-            for name in KEY_NAMES:
-                secret = self.keystore.read(name)
-                if secret is not None and settings.keys.get(name) == key_id(secret):
-                    continue
-                secret = new_secret()
-                try:
-                    self.settings.regenerate_key(name, secret)
-                except IntegrityError:
-                    continue  # another process did it at the same moment
-                self.keystore.write(name, secret)
-            return self.settings.get()
-
-    def regenerate_secret(self, name: str) -> tuple[str, dict[str, Any]]:
-        secret = new_secret()
-        return secret, self.set_secret(name, secret)
-
-    def set_secret(self, name: str, secret: str) -> dict[str, Any]:
-        """Keep `secret` in the data dir; the event records only its fingerprint."""
-        change = self.settings.regenerate_key(name, secret)
-        self.keystore.write(name, secret)
-        return change
-
     def start_projections(self) -> None:
         self._stop_listening = start_following(self.recorder, self.runners.values())
 
@@ -294,6 +301,7 @@ class QuorumSystem:
         self.conference_jobs.stop()
         self.licence_jobs.stop()
         self.recording_jobs.stop()
+        self.ring_timers.stop()
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None
