@@ -13,11 +13,14 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from adapters.keystore import KeyStore
 from adapters.tokens import SIGNING_KEY
+
+AuthorizeParams = Mapping[str, str]
+"""The authorize request's query or form fields (browsers send every value as text)."""
 
 COOKIE = "quorum_authorize"
 FIELD = "csrf_token"
@@ -47,19 +50,19 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _mac(key: bytes, nonce: str, params: dict[str, Any], expires: int) -> str:
+def _mac(key: bytes, nonce: str, params: AuthorizeParams, expires: int) -> str:
     fields = [str(params.get(name) or "") for name in BOUND]
     message = "\x00".join([nonce, str(expires), *fields]).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def issue(key: bytes, nonce: str, params: dict[str, Any], at: datetime) -> str:
+def issue(key: bytes, nonce: str, params: AuthorizeParams, at: datetime) -> str:
     expires = int((at + VALIDITY).timestamp())
     return f"{expires}.{_mac(key, nonce, params, expires)}"
 
 
 def valid(
-    key: bytes, nonce: str | None, token: object, params: dict[str, Any], at: datetime
+    key: bytes, nonce: str | None, token: object, params: AuthorizeParams, at: datetime
 ) -> bool:
     if nonce is None or not isinstance(token, str):
         return False

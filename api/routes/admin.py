@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict
 
-from api.auth import OwnAccount, System, check_admin_address, client_ip, user_agent_of
-from api.schemas.common import documented_body
+from api.auth import (
+    OwnAccount,
+    Principal,
+    System,
+    check_admin_address,
+    client_ip,
+    user_agent_of,
+)
+from api.dependencies.admins import Admins
 from api.schemas.settings import Preferences, PreferencesChange
 from domain.shared.actor import Actor, acting_as
+from domain.shared.errors import Forbidden
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -50,10 +58,10 @@ def log_in(credentials: Credentials, request: Request, system: System) -> Sessio
 
 
 @router.delete("/session", status_code=204)
-def log_out(principal: OwnAccount, system: System) -> None:
+def log_out(principal: OwnAccount, admins: Admins) -> None:
     if principal.session_id is not None:
         with acting_as(principal.actor):
-            system.admins.log_out(principal.name, principal.session_id)
+            admins.log_out(principal.name, principal.session_id)
 
 
 @router.get("/preferences", response_model=Preferences)
@@ -61,18 +69,19 @@ def get_preferences(principal: OwnAccount) -> dict[str, Any]:
     return principal.preferences
 
 
-@router.patch(
-    "/preferences",
-    response_model=Preferences,
-    openapi_extra=documented_body(PreferencesChange, partial=True),
-)
-def change_preferences(
-    patch: dict[str, Any], principal: OwnAccount, system: System
-) -> dict[str, Any]:
+def preferences_owner(principal: OwnAccount) -> Principal:
+    """An administrator signed in to their own account; refused before the body is read."""
     if principal.via != "session":
-        from domain.shared.errors import Forbidden
-
         raise Forbidden("preferences belong to an administrator account; log in as one")
+    return principal
+
+
+@router.patch("/preferences", response_model=Preferences)
+def change_preferences(
+    principal: Annotated[Principal, Depends(preferences_owner)],
+    body: PreferencesChange,
+    admins: Admins,
+) -> dict[str, Any]:
     with acting_as(principal.actor):
-        account = system.admins.change_preferences(principal.name, patch)
+        account = admins.change_preferences(principal.name, body.model_dump(exclude_unset=True))
     return account.preferences

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from api.auth import Principal, SignedIn, System, Writer
+from api.auth import Principal, SignedIn, Writer
+from api.dependencies.messaging import ChatFiles
 from api.downloads import attachment, spooled
 from api.errors import error_response
 from api.schemas.common import Download
@@ -28,17 +29,17 @@ def _user(principal: Principal) -> str:
     return principal.name
 
 
-def file_sender(principal: SignedIn, system: System) -> Principal:
+def file_sender(principal: SignedIn, files: ChatFiles) -> Principal:
     """A user whose groups allow sending files (right 7), refused before the upload is
     looked at."""
-    system.files.check_may_send(_user(principal))
+    files.check_may_send(_user(principal))
     return principal
 
 
 @router.post("", status_code=201, response_model=FileSummary, responses=only(413))
 def upload(
     principal: Annotated[Principal, Depends(file_sender)],
-    system: System,
+    files: ChatFiles,
     file: Annotated[UploadFile, File(description="the file (multipart part `file`)")],
 ) -> dict[str, Any] | JSONResponse:
     """Keep a file to send in a chat (right `file_send`); `{file_id, name, size}`."""
@@ -49,31 +50,31 @@ def upload(
     data.seek(0)
     try:
         with acting_as(principal.actor):
-            chat_file = system.files.upload(sender, file.filename, file.content_type, data, size)
+            chat_file = files.upload(sender, file.filename, file.content_type, data, size)
     except FileTooLarge as e:
         return error_response(413, e.message, e.problems)
     return chat_file.summary()
 
 
 @router.get("/{file_id}", response_model=None, response_class=Download, responses=only(410))
-def download(file_id: str, principal: SignedIn, system: System) -> Response:
+def download(file_id: str, principal: SignedIn, files: ChatFiles) -> Response:
     """The file's bytes: for its sender, the recipients of the messages that carried it
     and the participants of the sessions it was sent in, when their groups allow
     downloading (else 403 with the "unavailable" notice); for every administrator."""
     try:
         if principal.is_admin:
-            chat_file = system.files.for_admin(file_id)
+            chat_file = files.for_admin(file_id)
         else:
-            chat_file = system.files.for_user(file_id, _user(principal))
-        body = spooled(lambda into: system.files.read(chat_file, into))
+            chat_file = files.for_user(file_id, _user(principal))
+        body = spooled(lambda into: files.read(chat_file, into))
     except FileGone as e:
         return error_response(410, e.message, e.problems, reason="deleted")
     return attachment(body, chat_file.name, chat_file.content_type, chat_file.size)
 
 
 @router.delete("/{file_id}", status_code=204, response_model=None)
-def delete(file_id: str, principal: Writer, system: System) -> None:
+def delete(file_id: str, principal: Writer, files: ChatFiles) -> None:
     """Remove the file from the server (the Call History file list's delete button);
     full administrators only."""
     with acting_as(principal.actor):
-        system.files.delete(file_id)
+        files.delete(file_id)

@@ -3,15 +3,16 @@ and used, loading a licence, the permanent groups, redistribution and revocation
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any, cast
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from adapters.bootstrap import QuorumSystem
-from api.auth import Reader, System, Writer
-from api.schemas.common import documented_body
+from api.auth import Reader, Writer
+from api.dependencies.identity import DirectoryQuery, DirectoryView
+from api.dependencies.licensing import Licensing
 from api.schemas.license import LicenceLoad, ProSettings
+from domain.licensing.service import LicensingService, ProSettingsChange
 from domain.licensing.views import Person, pro_view
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
@@ -85,82 +86,77 @@ class Redistribution(BaseModel):
     view: ProView
 
 
-def _view(system: QuorumSystem) -> dict[str, Any]:
-    system.fresh("directory")
-    source = system.users.source()
+def _view(licensing: LicensingService, view: DirectoryView) -> dict[str, Any]:
+    engine = view.fresh()
+    source = view.source()
 
     def lookup(user_id: str) -> Person:
-        row = directory.get_user(system.sql_engine, user_id, source)
+        row = directory.get_user(engine, user_id, source)
         if row is None:
             return Person(user_id)
-        groups = directory.groups_of(system.sql_engine, row.user_id, source)
+        groups = directory.groups_of(engine, row.user_id, source)
         return Person(
             row.display_name or row.user_id,
             [{"id": g.group_id, "display_name": g.display_name} for g in groups],
         )
 
-    return pro_view(system.licensing.pool(), now(), lookup)
+    return pro_view(licensing.pool(), now(), lookup)
 
 
 @router.get("", response_model=LicenceSummary, summary="Licence info: counts per type")
-def get_licence(_: Reader, system: System) -> dict[str, Any]:
+def get_licence(_: Reader, licensing: Licensing) -> dict[str, Any]:
     """Total, used and available licences per type, the edition, expiry and extensions
     (§9.1.1)."""
-    return system.licensing.summary()
+    return licensing.summary()
 
 
-@router.put(
-    "",
-    response_model=LicenceSummary,
-    summary="Load a licence",
-    openapi_extra=documented_body(LicenceLoad),
-)
-def load_licence(body: Annotated[Any, Body()], principal: Writer, system: System) -> dict[str, Any]:
+@router.put("", response_model=LicenceSummary, summary="Load a licence")
+def load_licence(
+    body: LicenceLoad, principal: Writer, licensing: Licensing, view: DirectoryQuery
+) -> dict[str, Any]:
     """`{edition, online, pro, guest, gateway, extensions, expires_at}`; fewer PRO
     licences than are in use redistributes them at once (§5.2.1 item 5)."""
-    system.fresh("directory")
+    view.fresh()
     with acting_as(principal.actor):
-        system.licensing.load(body)
-    return system.licensing.summary()
+        licensing.load(body.model_dump(exclude_unset=True))
+    return licensing.summary()
 
 
 @router.get("/pro", response_model=ProView, summary="PRO licences: holders and settings")
-def get_pro(_: Reader, system: System) -> dict[str, Any]:
+def get_pro(_: Reader, licensing: Licensing, view: DirectoryQuery) -> dict[str, Any]:
     """The PRO Licenses view (§9.1.2)."""
-    return _view(system)
+    return _view(licensing, view)
 
 
-@router.put(
-    "/pro",
-    response_model=ProView,
-    summary="Change the PRO licence settings",
-    openapi_extra=documented_body(ProSettings, partial=True),
-)
-def change_pro(body: Annotated[Any, Body()], principal: Writer, system: System) -> dict[str, Any]:
+@router.put("/pro", response_model=ProView, summary="Change the PRO licence settings")
+def change_pro(
+    body: ProSettings, principal: Writer, licensing: Licensing, view: DirectoryQuery
+) -> dict[str, Any]:
     """`{groups?, allow_request?, show_info?}`: the groups whose members get permanent
     licences, by priority (applied at the next distribution), and the two switches."""
+    settings = cast(ProSettingsChange, body.model_dump(exclude_unset=True))
     with acting_as(principal.actor):
-        system.licensing.change_pro_settings(body)
-    return _view(system)
+        licensing.change_pro_settings(settings)
+    return _view(licensing, view)
 
 
 @router.post(
     "/pro/redistribute", response_model=Redistribution, summary="Distribute PRO licences now"
 )
-def redistribute(principal: Writer, system: System) -> dict[str, Any]:
+def redistribute(principal: Writer, licensing: Licensing, view: DirectoryQuery) -> dict[str, Any]:
     """The automatic 24-hour distribution, run now: permanent licences to the chosen
     groups; running meetings go on, only users left without a licence leave them."""
-    system.fresh("directory")
+    view.fresh()
     with acting_as(principal.actor):
-        lost = system.licensing.redistribute(manual=False)
-    return {"lost": lost, "view": _view(system)}
+        lost = licensing.redistribute(manual=False)
+    return {"lost": lost, "view": _view(licensing, view)}
 
 
 @router.delete(
     "/pro/temporary/{user_id}", status_code=204, summary="Revoke a temporary PRO licence"
 )
-def revoke(user_id: str, principal: Writer, system: System) -> None:
+def revoke(user_id: str, principal: Writer, licensing: Licensing) -> None:
     """The licence returns to the pool at once; the user leaves running conferences
     (§9.1.2 item 5). A permanent licence cannot be revoked here (409)."""
     with acting_as(principal.actor):
-        system.licensing.revoke(user_id.lower())
+        licensing.revoke(user_id.lower())

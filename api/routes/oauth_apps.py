@@ -4,13 +4,13 @@ the secret, list and revoke their tokens. Administrators change; security admins
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Reader, System, Writer
-from api.schemas.common import documented_body
+from api.auth import Reader, Writer
+from api.dependencies.oauth import OAuth
 from api.schemas.oauth import (
     Application,
     ApplicationChange,
@@ -20,6 +20,7 @@ from api.schemas.oauth import (
     TokenList,
 )
 from domain.oauth.application import OAuthApplication
+from domain.oauth.service import ApplicationFields, NewApplication
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
 from domain.shared.errors import invalid
@@ -66,13 +67,13 @@ def _page(
 @router.get("", response_model=ApplicationList)
 def list_applications(
     _: Reader,
-    system: System,
+    oauth: OAuth,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     sort_field: str = "created_at",
     sort_order: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> dict[str, Any]:
-    rows = [app_view(app) for app in system.oauth.all()]
+    rows = [app_view(app) for app in oauth.all()]
     listed = _page(rows, APP_SORTABLE, page, page_size, sort_field, sort_order == 1)
     return {"cnt": len(rows), "applications": listed}
 
@@ -81,54 +82,52 @@ def list_applications(
     "",
     status_code=201,
     response_model=ApplicationWithSecret,
-    openapi_extra=documented_body(ApplicationCreate),
 )
 async def create_application(
-    body: dict[str, Any], principal: Writer, system: System
+    body: ApplicationCreate, principal: Writer, oauth: OAuth
 ) -> dict[str, Any]:
+    fields = cast(NewApplication, body.model_dump(exclude_unset=True))
+
     def create() -> dict[str, Any]:
         with acting_as(principal.actor):
-            app, secret = system.oauth.create(body)
+            app, secret = oauth.create(fields)
         return _with_secret(app, secret)
 
     return await run_in_threadpool(create)
 
 
 @router.get("/{app_id}", response_model=Application)
-def get_application(app_id: str, _: Reader, system: System) -> dict[str, Any]:
-    return app_view(system.oauth.get(app_id))
+def get_application(app_id: str, _: Reader, oauth: OAuth) -> dict[str, Any]:
+    return app_view(oauth.get(app_id))
 
 
-@router.patch(
-    "/{app_id}",
-    response_model=Application,
-    openapi_extra=documented_body(ApplicationChange, partial=True),
-)
+@router.patch("/{app_id}", response_model=Application)
 def edit_application(
-    app_id: str, body: dict[str, Any], principal: Writer, system: System
+    app_id: str, body: ApplicationChange, principal: Writer, oauth: OAuth
 ) -> dict[str, Any]:
     """Name, redirect URL and permissions; the ID never changes (§15.1)."""
+    fields = cast(ApplicationFields, body.model_dump(exclude_unset=True))
     with acting_as(principal.actor):
-        app, _ = system.oauth.edit(app_id, body)
+        app, _ = oauth.edit(app_id, fields)
     return app_view(app)
 
 
 @router.delete("/{app_id}", status_code=204)
-def delete_application(app_id: str, principal: Writer, system: System) -> None:
+def delete_application(app_id: str, principal: Writer, oauth: OAuth) -> None:
     """The application and every token it holds stop working at once."""
     with acting_as(principal.actor):
-        system.oauth.delete(app_id)
+        oauth.delete(app_id)
 
 
 @router.post("/{app_id}/secret", response_model=ApplicationWithSecret)
-async def regenerate_secret(app_id: str, principal: Writer, system: System) -> dict[str, Any]:
+async def regenerate_secret(app_id: str, principal: Writer, oauth: OAuth) -> dict[str, Any]:
     """A new secret, shown once; the old one obtains nothing more, while tokens already
     issued stay valid for their lifespan (§15.4)."""
 
     def regenerate() -> dict[str, Any]:
         with acting_as(principal.actor):
-            secret = system.oauth.regenerate_secret(app_id)
-        return _with_secret(system.oauth.get(app_id), secret)
+            secret = oauth.regenerate_secret(app_id)
+        return _with_secret(oauth.get(app_id), secret)
 
     return await run_in_threadpool(regenerate)
 
@@ -137,14 +136,14 @@ async def regenerate_secret(app_id: str, principal: Writer, system: System) -> d
 def list_tokens(
     app_id: str,
     _: Reader,
-    system: System,
+    oauth: OAuth,
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     sort_field: str = "issued_at",
     sort_order: Annotated[int, Query(ge=0, le=1)] = 1,
 ) -> dict[str, Any]:
     """The application's tokens still within their lifespan (§15.4): IDs, never texts."""
-    app = system.oauth.get(app_id)
+    app = oauth.get(app_id)
     at = now().isoformat()
     rows = [
         _token_view(token_id, record)
@@ -172,7 +171,7 @@ def _token_view(token_id: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.delete("/{app_id}/tokens/{token_id}", status_code=204)
-def revoke_token(app_id: str, token_id: str, principal: Writer, system: System) -> None:
+def revoke_token(app_id: str, token_id: str, principal: Writer, oauth: OAuth) -> None:
     """Refused at once in every API process, with the tokens refreshed from it (§15.4)."""
     with acting_as(principal.actor):
-        system.oauth.revoke(app_id, token_id)
+        oauth.revoke(app_id, token_id)

@@ -6,7 +6,6 @@ single-use code and the application's `state`."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.bootstrap import QuorumSystem
 from api import authorize_form as csrf
 from api.auth import System, client_ip, user_agent_of
+from api.authorize_form import AuthorizeParams
 from domain.identity.sign_in import AccountLocked
 from domain.oauth import permissions as perms
 from domain.oauth.application import OAuthApplication
@@ -56,7 +56,7 @@ def _back_to(redirect_uri: str, **params: str | None) -> RedirectResponse:
     return RedirectResponse(f"{redirect_uri}{separator}{query}", 302)
 
 
-def _checked(system: QuorumSystem, params: dict[str, Any]) -> OAuthApplication | HTMLResponse:
+def _checked(system: QuorumSystem, params: AuthorizeParams) -> OAuthApplication | HTMLResponse:
     """The application, if its ID and exact redirect URL check out; else an error page
     (never a redirect to a URL we cannot trust, RFC 6749 §4.1.2.1)."""
     app = system.oauth.find(params.get("client_id"))
@@ -68,7 +68,7 @@ def _checked(system: QuorumSystem, params: dict[str, Any]) -> OAuthApplication |
 
 
 def _page(
-    app: OAuthApplication, params: dict[str, Any], scope: list[str], error: str, token: str
+    app: OAuthApplication, params: AuthorizeParams, scope: list[str], error: str, token: str
 ) -> str:
     hidden = "\n".join(
         f'<input type="hidden" name="{name}" value="{escape(str(params.get(name) or ""))}">'
@@ -85,7 +85,7 @@ def _page(
 
 
 def _prepare(
-    system: QuorumSystem, params: dict[str, Any]
+    system: QuorumSystem, params: AuthorizeParams
 ) -> tuple[OAuthApplication, list[str]] | Response:
     app = _checked(system, params)
     if isinstance(app, Response):
@@ -104,7 +104,7 @@ def _form(
     request: Request,
     system: QuorumSystem,
     app: OAuthApplication,
-    params: dict[str, Any],
+    params: AuthorizeParams,
     scope: list[str],
     error: str = "",
     status: int = 200,
@@ -126,7 +126,7 @@ def _form(
     return page
 
 
-def _from_our_form(request: Request, system: QuorumSystem, params: dict[str, Any]) -> bool:
+def _from_our_form(request: Request, system: QuorumSystem, params: AuthorizeParams) -> bool:
     nonce = csrf.nonce_of(request.cookies.get(csrf.COOKIE))
     key = csrf.form_key(system.keystore)
     return csrf.valid(key, nonce, params.get(csrf.FIELD), params, now())
@@ -149,7 +149,7 @@ async def authorize(request: Request, system: System) -> Response:
     return await run_in_threadpool(_authorize, request, system, params)
 
 
-def _authorize(request: Request, system: QuorumSystem, params: dict[str, Any]) -> Response:
+def _authorize(request: Request, system: QuorumSystem, params: AuthorizeParams) -> Response:
     prepared = _prepare(system, params)
     if isinstance(prepared, Response):
         return prepared

@@ -20,9 +20,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from adapters.bootstrap import QuorumSystem
 from api.auth import Principal, Reader, System, Writer, may_read_user, signed_in_with
 from api.csv_export import exporting
+from api.dependencies.recordings import Recordings
 from api.downloads import attachment, spooled
 from api.errors import error_response
 from api.report_routes import FRESHNESS_WAIT, Given, OrderBy, Pages, answer, filter_parameters
@@ -30,7 +30,7 @@ from api.schemas.common import Download
 from api.schemas.errors import only
 from api.schemas.reports import OwnRecordingsPage, RecordingsPage
 from domain.recordings.recording import Recording
-from domain.recordings.service import RecordingUnavailable
+from domain.recordings.service import RecordingsService, RecordingUnavailable
 from domain.shared.actor import acting_as
 from projections.recordings_report import RECORDINGS_REPORT as RECORDINGS
 
@@ -71,8 +71,8 @@ def recordings_report(
     response_class=Download,
     responses=only(410),
 )
-def download(recording_id: str, _: Reader, system: System) -> Response:
-    return _send(system, system.recordings.for_admin(recording_id))
+def download(recording_id: str, _: Reader, recordings: Recordings) -> Response:
+    return _send(recordings, recordings.for_admin(recording_id))
 
 
 @router.delete("/logs/recordings/{recording_id}", status_code=204, response_model=None)
@@ -117,18 +117,18 @@ def owner_download(
     user_id: str,
     recording_id: str,
     principal: Annotated[Principal, signed_in_with("conferences.records:read")],
-    system: System,
+    recordings: Recordings,
 ) -> Response:
     """The owner's download, from their own token, unless the settings forbid it."""
     if principal.role != "user" or principal.name != user_id.lower():
         may_read_user(principal, user_id)  # administrators download from the report
-        return _send(system, system.recordings.for_admin(recording_id))
-    return _send(system, system.recordings.for_owner(recording_id, principal.name))
+        return _send(recordings, recordings.for_admin(recording_id))
+    return _send(recordings, recordings.for_owner(recording_id, principal.name))
 
 
-def _send(system: QuorumSystem, recording: Recording) -> Response | JSONResponse:
+def _send(recordings: RecordingsService, recording: Recording) -> Response | JSONResponse:
     try:
-        body = spooled(lambda into: system.recordings.read(recording, into))
+        body = spooled(lambda into: recordings.read(recording, into))
     except RecordingUnavailable as e:
         return error_response(410, e.message, e.problems, reason="unavailable")
     name = f"{recording.session_id}-{recording.recording_id}.{recording.file_format}"

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
-from adapters.bootstrap import QuorumSystem
 from adapters.user_directory import BIND_PASSWORD
 from api.auth import Reader, System, Writer
+from api.dependencies.identity import UserStorage
+from api.dependencies.settings import SectionChange, Settings
 from api.schemas.errors import only
 from api.schemas.settings import (
     SECTION_DOCS,
@@ -17,6 +18,7 @@ from api.schemas.settings import (
     ConnectionKey,
     DirectoryGroups,
     SyncResult,
+    UserStorageSwitch,
 )
 from domain.settings.model import ServerSettings
 from domain.settings.rules import SECTIONS
@@ -55,9 +57,9 @@ def _expected_version(if_match: str | None) -> int | None:
 
 
 @router.get("/{section}", response_model=None, openapi_extra=SECTION_REPLY)
-def get_section(section: str, response: Response, _: Reader, system: System) -> dict[str, Any]:
+def get_section(section: str, response: Response, _: Reader, service: Settings) -> dict[str, Any]:
     _check_section(section)
-    settings = system.settings.get()
+    settings = service.get()
     response.headers["ETag"] = f'"{settings.version}"'
     return _section_view(settings, section)
 
@@ -65,23 +67,24 @@ def get_section(section: str, response: Response, _: Reader, system: System) -> 
 @router.patch("/{section}", response_model=None, openapi_extra=SECTION_DOCS)
 def edit_section(
     section: str,
-    patch: dict[str, Any],
     response: Response,
     principal: Writer,
-    system: System,
+    body: SectionChange,
+    service: Settings,
+    storage: UserStorage,
+    system: System,  # keeps the LDAP bind password among the server's secrets
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    _check_section(section)
     with acting_as(principal.actor):
-        if section == "user-storage":
-            return _switch_storage(system, patch)
-        if section == "ldap" and "bind_password" in patch:
-            patch = dict(patch)
-            password = patch.pop("bind_password")
-            if not isinstance(password, str) or not password:
-                raise invalid("bind_password", "must be a non-empty string")
+        if isinstance(body, UserStorageSwitch):
+            # Registry <-> LDAP (§13.7, §13.8): switching to LDAP synchronises,
+            # switching back can import the directory's accounts.
+            return storage.switch(body.mode, body.import_users)
+        patch = body.model_dump(exclude_unset=True)
+        password = patch.pop("bind_password", None) if section == "ldap" else None
+        if password is not None:
             system.secrets.set(BIND_PASSWORD, password)
-        settings, _changes = system.settings.edit(section, patch, _expected_version(if_match))
+        settings, _changes = service.edit(section, patch, _expected_version(if_match))
     response.headers["ETag"] = f'"{settings.version}"'
     return _section_view(settings, section)
 
@@ -105,29 +108,17 @@ def regenerate_connection_key(key: str, principal: Writer, system: System) -> di
     return {f"{name}_id": change["new"]}
 
 
-def _switch_storage(system: QuorumSystem, body: dict[str, Any]) -> dict[str, Any]:
-    """Registry <-> LDAP (§13.7, §13.8): `{"mode": ..., "import_users": bool}`; switching
-    to LDAP synchronises, switching back can import the directory's accounts."""
-    unknown = set(body) - {"mode", "import_users"}
-    if unknown:
-        raise invalid(sorted(unknown)[0], "unknown field; give mode and import_users")
-    import_users = body.get("import_users", False)
-    if not isinstance(import_users, bool):
-        raise invalid("import_users", "must be true or false")
-    if "mode" not in body:
-        raise invalid("mode", "is required", reason="required")
-    return system.storage.switch(body["mode"], import_users)
-
-
 @router.post("/ldap/sync", response_model=SyncResult, responses=only(502))
-def sync_directory(principal: Writer, system: System) -> dict[str, Any]:
+def sync_directory(principal: Writer, storage: UserStorage) -> dict[str, Any]:
     """Synchronise users and group memberships from the directory now (§13.8)."""
     with acting_as(principal.actor):
-        return system.storage.sync().as_dict()
+        return storage.sync().as_dict()
 
 
 @router.get("/ldap/groups", response_model=DirectoryGroups, responses=only(502))
-def browse_directory_groups(_: Reader, system: System, search: str | None = None) -> dict[str, Any]:
+def browse_directory_groups(
+    _: Reader, storage: UserStorage, search: str | None = None
+) -> dict[str, Any]:
     """The directory's groups, to pick those to import (§13.3.2)."""
-    groups = system.storage.directory_groups(search)
+    groups = storage.directory_groups(search)
     return {"cnt": len(groups), "groups": groups}

@@ -3,11 +3,11 @@ unlock, bandwidth, address book, CSV export."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Engine
 
-from adapters.bootstrap import QuorumSystem
 from api.auth import (
     Principal,
     System,
@@ -18,8 +18,9 @@ from api.auth import (
     writing,
 )
 from api.csv_export import ViewerFormat, csv_response
+from api.dependencies.identity import DirectoryQuery, DirectoryView, Groups, Users
 from api.report_routes import Order, Paging, answer
-from api.schemas.common import CsvFile, Listing, documented_body
+from api.schemas.common import CsvFile, Listing
 from api.schemas.reports import UserCallsPage
 from api.schemas.users import (
     AppSettings,
@@ -32,8 +33,11 @@ from api.schemas.users import (
     UserDetail,
     UserList,
 )
+from domain.identity.groups_service import GroupsService
 from domain.identity.ids import uid
+from domain.identity.rights import BandwidthLimits as Limits
 from domain.identity.rights import effective_bandwidth, effective_rights
+from domain.identity.users_service import NewContact, NewUser, UserFields, UsersService
 from domain.shared.actor import acting_as
 from domain.shared.errors import Forbidden, NotFound, invalid
 from projections import directory
@@ -62,11 +66,11 @@ USERS_CSV = ViewerFormat(timezone="UTC", encoding="utf-8", delimiter=";")
 """§13.1: the user list exports in UTF-8 with ';', whatever the admin's preferences."""
 
 
-def user_view(system: QuorumSystem, row: UserRow) -> dict[str, Any]:
-    groups = directory.groups_of(system.sql_engine, row.user_id, row.source)
+def user_view(engine: Engine, server_name: str, row: UserRow) -> dict[str, Any]:
+    groups = directory.groups_of(engine, row.user_id, row.source)
     return {
         "id": row.user_id,
-        "uid": uid(row.user_id, system.config.server_name),
+        "uid": uid(row.user_id, server_name),
         "login_name": row.user_id,
         "email": row.email,
         "display_name": row.display_name,
@@ -84,19 +88,19 @@ def user_view(system: QuorumSystem, row: UserRow) -> dict[str, Any]:
     }
 
 
-def _row(system: QuorumSystem, user_id: str) -> UserRow:
-    system.fresh("directory")
-    row = directory.get_user(system.sql_engine, user_id, system.users.source())
+def _row(view: DirectoryView, user_id: str) -> tuple[Engine, UserRow]:
+    engine = view.fresh()
+    row = directory.get_user(engine, user_id, view.source())
     if row is None:
         raise NotFound(f"no user {user_id!r}")
-    return row
+    return engine, row
 
 
-def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
-    row = _row(system, user_id)
-    groups = directory.groups_of(system.sql_engine, row.user_id, row.source)
+def _detail(view: DirectoryView, user_id: str) -> dict[str, Any]:
+    engine, row = _row(view, user_id)
+    groups = directory.groups_of(engine, row.user_id, row.source)
     return {
-        **user_view(system, row),
+        **user_view(engine, view.server_name, row),
         "rights": effective_rights(g.rights for g in groups),
         "app_settings": {
             "own": row.app_settings,
@@ -108,7 +112,7 @@ def _detail(system: QuorumSystem, user_id: str) -> dict[str, Any]:
 @router.get("", response_model=UserList)
 def list_users(
     _: Annotated[Principal, reading("users:read")],
-    system: System,
+    view: DirectoryQuery,
     login_name: str | None = None,
     display_name: str | None = None,
     first_name: str | None = None,
@@ -123,7 +127,7 @@ def list_users(
     sort_field = "user_id" if sort_field in ("id", "login_name") else sort_field
     if sort_field not in directory.USER_SORTABLE:
         raise invalid("sort_field", f"sort by one of {', '.join(directory.USER_SORTABLE)}")
-    system.fresh("directory")
+    engine = view.fresh()
     filters = {
         "login_name": login_name,
         "display_name": display_name,
@@ -132,8 +136,8 @@ def list_users(
         "email": email,
     }
     total, rows = directory.list_users(
-        system.sql_engine,
-        system.users.source(),
+        engine,
+        view.source(),
         filters,
         search,
         page,
@@ -141,63 +145,75 @@ def list_users(
         sort_field,
         sort_order == 1,
     )
-    return {"cnt": total, "users": [user_view(system, r) for r in rows]}
+    return {"cnt": total, "users": [user_view(engine, view.server_name, r) for r in rows]}
 
 
-@router.post(
-    "", status_code=201, response_model=UserDetail, openapi_extra=documented_body(UserCreate)
-)
+@router.post("", status_code=201, response_model=UserDetail)
 def create_user(
-    body: dict[str, Any], principal: Annotated[Principal, writing("users:write")], system: System
+    body: UserCreate,
+    principal: Annotated[Principal, writing("users:write")],
+    users: Users,
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        user = system.users.create(body)
-    return _detail(system, user.user_id)
+        user = users.create(cast(NewUser, body.model_dump(exclude_unset=True)))
+    return _detail(view, user.user_id)
 
 
 @router.get("/export", response_model=None, response_class=CsvFile)
-def export_users(_: Annotated[Principal, reading("users:read")], system: System) -> Response:
-    system.fresh("directory")
-    __, rows = directory.list_users(system.sql_engine, system.users.source(), {}, None, 1, 10**9)
+def export_users(_: Annotated[Principal, reading("users:read")], view: DirectoryQuery) -> Response:
+    engine = view.fresh()
+    __, rows = directory.list_users(engine, view.source(), {}, None, 1, 10**9)
     lines = []
     for row in rows:
-        view = user_view(system, row)
-        view["groups"] = ", ".join(g["id"] for g in view["groups"])
-        lines.append([view[c] for c in EXPORT_COLUMNS])
+        user = user_view(engine, view.server_name, row)
+        user["groups"] = ", ".join(g["id"] for g in user["groups"])
+        lines.append([user[c] for c in EXPORT_COLUMNS])
     return csv_response("users.csv", EXPORT_COLUMNS, lines, USERS_CSV)
 
 
 @router.get("/{user_id}", response_model=UserDetail)
 def get_user(
-    user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
+    user_id: str,
+    principal: Annotated[Principal, signed_in_with("users:read")],
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
     may_read_user(principal, user_id)
-    return _detail(system, user_id)
+    return _detail(view, user_id)
 
 
-@router.patch(
-    "/{user_id}",
-    response_model=UserDetail,
-    openapi_extra=documented_body(UserChange, partial=True),
-)
+def user_changer(
+    user_id: str, principal: Annotated[Principal, signed_in_with("users:write")]
+) -> Principal:
+    """Who may change this account (an administrator, or its own user), refused before
+    the body is looked at."""
+    may_change_user(principal, user_id)
+    return principal
+
+
+UserChanger = Annotated[Principal, Depends(user_changer)]
+
+
+@router.patch("/{user_id}", response_model=UserDetail)
 def edit_user(
     user_id: str,
-    body: dict[str, Any],
-    principal: Annotated[Principal, signed_in_with("users:write")],
-    system: System,
+    principal: UserChanger,
+    body: UserChange,
+    users: Users,
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
-    may_change_user(principal, user_id)
+    change = cast(UserFields, body.model_dump(exclude_unset=True))
     with acting_as(principal.actor):
-        user = system.users.edit(user_id, body, by_user=principal.role == "user")
-    return _detail(system, user.user_id)
+        user = users.edit(user_id, change, by_user=principal.role == "user")
+    return _detail(view, user.user_id)
 
 
 @router.delete("/{user_id}", status_code=204)
 def delete_user(
-    user_id: str, principal: Annotated[Principal, writing("users:write")], system: System
+    user_id: str, principal: Annotated[Principal, writing("users:write")], users: Users
 ) -> None:
     with acting_as(principal.actor):
-        system.users.delete(user_id)
+        users.delete(user_id)
 
 
 @router.post("/{user_id}/disconnect", response_model=Disconnected)
@@ -205,78 +221,83 @@ def disconnect_user(
     user_id: str,
     request: Request,
     principal: Annotated[Principal, writing("users:write")],
-    system: System,
+    users: Users,
 ) -> dict[str, Any]:
     """Ends every session of the user and closes their client applications' sockets on
     every gateway (§13.2 item 2)."""
     with acting_as(principal.actor):
-        ended = system.users.disconnect(user_id)
+        ended = users.disconnect(user_id)
     request.app.state.gateway.disconnect_user(user_id.lower())
     return {"ended_sessions": len(ended)}
 
 
 @router.post("/{user_id}/unlock", response_model=UserDetail)
 def unlock_user(
-    user_id: str, principal: Annotated[Principal, writing("users:write")], system: System
+    user_id: str,
+    principal: Annotated[Principal, writing("users:write")],
+    users: Users,
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        system.users.unlock(user_id)
-    return _detail(system, user_id)
+        users.unlock(user_id)
+    return _detail(view, user_id)
 
 
 @router.get("/{user_id}/app-settings", response_model=AppSettings)
 def get_app_settings(
-    user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
+    user_id: str,
+    principal: Annotated[Principal, signed_in_with("users:read")],
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
     may_read_user(principal, user_id)
-    detail: dict[str, Any] = _detail(system, user_id)["app_settings"]
+    detail: dict[str, Any] = _detail(view, user_id)["app_settings"]
     return detail
 
 
-@router.patch(
-    "/{user_id}/app-settings",
-    response_model=AppSettings,
-    openapi_extra=documented_body(BandwidthLimits, partial=True),
-)
+@router.patch("/{user_id}/app-settings", response_model=AppSettings)
 def change_app_settings(
     user_id: str,
-    body: dict[str, Any],
+    body: BandwidthLimits,
     principal: Annotated[Principal, writing("users:write")],
-    system: System,
+    users: Users,
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
+    limits = cast(Limits, body.model_dump(exclude_unset=True))
     with acting_as(principal.actor):
-        system.users.change_app_settings(user_id, body)
-    detail: dict[str, Any] = _detail(system, user_id)["app_settings"]
+        users.change_app_settings(user_id, limits)
+    detail: dict[str, Any] = _detail(view, user_id)["app_settings"]
     return detail
 
 
 @router.get("/{user_id}/addressbook", response_model=Listing)
 def get_address_book(
-    user_id: str, principal: Annotated[Principal, signed_in_with("users:read")], system: System
+    user_id: str,
+    principal: Annotated[Principal, signed_in_with("users:read")],
+    view: DirectoryQuery,
 ) -> dict[str, Any]:
     may_read_user(principal, user_id)
-    row = _row(system, user_id)
-    entries = directory.address_book(system.sql_engine, row.user_id, row.source)
+    engine, row = _row(view, user_id)
+    entries = directory.address_book(engine, row.user_id, row.source)
     return {"cnt": len(entries), "list": entries}
 
 
-@router.post(
-    "/{user_id}/addressbook",
-    status_code=201,
-    response_model=Contact,
-    openapi_extra=documented_body(ContactCreate),
-)
+def contact_adder(principal: UserChanger, users: Users, groups: Groups) -> Principal:
+    """A user adds to their own book only if their groups allow it; refused before the
+    body is looked at."""
+    if principal.role == "user" and not _may_edit_book(users, groups, principal.name):
+        raise Forbidden("your groups do not allow editing the address book")
+    return principal
+
+
+@router.post("/{user_id}/addressbook", status_code=201, response_model=Contact)
 def add_contact(
     user_id: str,
-    body: dict[str, Any],
-    principal: Annotated[Principal, signed_in_with("users:write")],
-    system: System,
+    principal: Annotated[Principal, Depends(contact_adder)],
+    body: ContactCreate,
+    users: Users,
 ) -> dict[str, Any]:
-    may_change_user(principal, user_id)
-    if principal.role == "user" and not _may_edit_book(system, principal.name):
-        raise Forbidden("your groups do not allow editing the address book")
     with acting_as(principal.actor):
-        return system.users.add_contact(user_id, body)
+        return users.add_contact(user_id, cast(NewContact, body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/{user_id}/addressbook/{entry_id}", status_code=204)
@@ -284,16 +305,16 @@ def remove_contact(
     user_id: str,
     entry_id: str,
     principal: Annotated[Principal, signed_in_with("users:write")],
-    system: System,
+    users: Users,
 ) -> None:
     may_change_user(principal, user_id)
     with acting_as(principal.actor):
-        system.users.remove_contact(user_id, entry_id)
+        users.remove_contact(user_id, entry_id)
 
 
-def _may_edit_book(system: QuorumSystem, user_id: str) -> bool:
-    user = system.users.get(user_id)
-    return system.groups.rights_of(user.group_ids)["addressbook_edit"]
+def _may_edit_book(users: UsersService, groups: GroupsService, user_id: str) -> bool:
+    user = users.get(user_id)
+    return groups.rights_of(user.group_ids)["addressbook_edit"]
 
 
 @router.get("/{user_id}/calls", response_model=UserCallsPage)

@@ -9,7 +9,6 @@ from pydantic import ConfigDict, Field
 from api.schemas.common import (
     EMAIL,
     Body,
-    CallString,
     Listing,
     Reply,
     call_string_pattern,
@@ -405,8 +404,3 @@ class RegistrationForm(Body):
     company: str = omitted(max_length=256)
     job_position: str = omitted(max_length=256)
     phone: str = omitted(max_length=256)
-
-
-class AliasCreate(Body):
-    alias: str = Field(max_length=32, pattern=r"^[A-Za-z0-9]+$")
-    call_string: CallString

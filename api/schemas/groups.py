@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
-from api.schemas.common import Body, CallString, Reply
+from api.schemas.common import CallString, Reply
+from api.schemas.documented import StrictBody, documented, unset
+from domain.identity.group import ADDRESS_BOOK_MODES
+from domain.identity.groups_service import MAX_NAME
 
 
 class Group(Reply):
@@ -22,10 +25,10 @@ class GroupList(Reply):
     groups: list[Group]
 
 
-# -- request bodies (domain/identity/groups_service.py) ---------------------------------
+# -- request bodies (domain/identity/groups_service.py enforces each value rule) -------
 
 
-class Rights(Body):
+class Rights(StrictBody):
     """What members may do (§13.3.1); several groups: a right allowed by any one wins.
     At creation an omitted right is allowed (`operator` is not); an edit changes only
     the rights it gives."""
@@ -42,34 +45,40 @@ class Rights(Body):
     operator: bool = False
 
 
-class GroupChange(Body):
+NAME = {"minLength": 1, "maxLength": MAX_NAME}
+
+
+class GroupChange(StrictBody):
     """Built-in and imported groups keep their names."""
 
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: str = unset(**NAME)
+    rights: Rights = unset()
+
+
+class GroupCreate(StrictBody):
+    """`POST groups` (Registry mode; in LDAP mode groups are imported)."""
+
+    display_name: str = documented(**NAME)
     rights: Rights = Field(default_factory=Rights)
 
 
-class GroupCreate(GroupChange):
-    """`POST groups` (Registry mode; in LDAP mode groups are imported)."""
-
-
-class GroupImport(Body):
+class GroupImport(StrictBody):
     dn: str = Field(description="the directory group's distinguished name")
 
 
-class MemberAdd(Body):
+class MemberAdd(StrictBody):
     user_id: str
 
 
-class AddressBookEntry(Body):
+class AddressBookEntry(StrictBody):
     id: str | None = Field(None, description="kept when given; generated otherwise")
     call_string: CallString
     display_name: str | None = Field(None, description="default: call_string")
 
 
-class AddressBookChange(Body):
+class AddressBookChange(StrictBody):
     """Who the members see, and manual entries (§13.3.5); each key given replaces it."""
 
-    mode: Literal["all_users", "groups", "no_one"] = "no_one"
-    groups: list[str] = Field([], description="group IDs whose members are shown (mode groups)")
-    entries: list[AddressBookEntry] = []
+    mode: str = unset(enum=list(ADDRESS_BOOK_MODES))
+    groups: list[str] = unset(description="group IDs whose members are shown (mode groups)")
+    entries: list[AddressBookEntry] = unset()

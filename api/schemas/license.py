@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
-from api.schemas.common import Body, omitted, one_of
-from domain.licensing.terms import EXTENSIONS
+from api.schemas.common import omitted, one_of
+from api.schemas.documented import StrictBody, documented
+from domain.licensing.terms import EDITIONS, EXTENSIONS, MAX_COUNT
 
 Extension = Annotated[str, one_of(EXTENSIONS)]
 
-Count = Annotated[int, Field(ge=0, le=1_000_000, description="licences")]
+Count = Annotated[int, documented(minimum=0, maximum=MAX_COUNT, description="licences")]
+"""domain/licensing/terms.py `check_terms` enforces the range (and every other value)."""
 
 
-class LicenceLoad(Body):
+class LicenceLoad(StrictBody):
     """`PUT license`: a whole licence (§5, §9.1.1); fewer PRO licences than are in use
     redistributes them at once."""
 
-    edition: Literal["free", "trial", "annual", "lifetime"] = "annual"
+    edition: str = documented("annual", enum=list(EDITIONS))
     online: Count
     pro: Count
     guest: Count
@@ -32,7 +34,7 @@ class LicenceLoad(Body):
     )
 
 
-class ProSettings(Body):
+class ProSettings(StrictBody):
     """`PUT license/pro` (§9.1.2): only the keys given change."""
 
     groups: list[str] = omitted(

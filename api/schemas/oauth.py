@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Body, Reply, one_of
+from api.schemas.common import Reply, one_of
+from api.schemas.documented import StrictBody, documented, unset
 from api.schemas.errors import ErrorBody, OAuthErrorBody
+from domain.oauth.application import MAX_NAME, MAX_URI
 from domain.oauth.permissions import PERMISSIONS
 
 
@@ -102,22 +104,26 @@ Permission = Annotated[str, one_of(PERMISSIONS)]
 """domain/oauth/permissions.py's PERMISSIONS (a test checks they stay the same)."""
 
 
-class ApplicationCreate(Body):
+REDIRECT_URI = {
+    "maxLength": MAX_URI,
+    "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+[^#]*$",
+    "description": "an absolute http(s) URL without a #fragment; https://localhost/ for "
+    "applications that do not use the authorization-code grant",
+}
+PERMISSIONS_DOC = "a general permission (users) stands for its :read and :write"
+
+
+class ApplicationCreate(StrictBody):
     """`POST oauth2/applications` (§15.3); the ID and the secret are generated."""
 
-    name: str = Field(min_length=1, max_length=256)
-    redirect_uri: str = Field(
-        max_length=2000,
-        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+[^#]*$",
-        description="an absolute http(s) URL without a #fragment; https://localhost/ for "
-        "applications that do not use the authorization-code grant",
-    )
-    permissions: list[Permission] = Field(
-        [],
-        json_schema_extra={"uniqueItems": True},
-        description="a general permission (users) stands for its :read and :write",
-    )
+    name: str = documented(minLength=1, maxLength=MAX_NAME)
+    redirect_uri: str = documented(**REDIRECT_URI)
+    permissions: list[Permission] = documented([], uniqueItems=True, description=PERMISSIONS_DOC)
 
 
-class ApplicationChange(ApplicationCreate):
+class ApplicationChange(StrictBody):
     """`PATCH oauth2/applications/{id}`: name, redirect URL, permissions; the ID stays."""
+
+    name: str = unset(minLength=1, maxLength=MAX_NAME)
+    redirect_uri: str = unset(**REDIRECT_URI)
+    permissions: list[Permission] = unset(uniqueItems=True, description=PERMISSIONS_DOC)

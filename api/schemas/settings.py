@@ -3,12 +3,23 @@ administrator's own preferences."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from api.schemas.common import Body, Reply, json_body, one_of, partial_schema, schema_of
-from domain.settings.rules import LDAP_ATTRIBUTE_KEYS
+from api.schemas.common import Body, Reply, json_body, omitted, one_of, partial_schema, schema_of
+from api.schemas.documented import StrictBody, documented, unset
+from domain.settings.auth_zones import METHODS
+from domain.settings.conferences import JOIN_METHODS, MAX_DAYS, MIN_DAYS
+from domain.settings.recordings import GROUP_MODES, P2P_MODES
+from domain.settings.recordings import MAX_DAYS as MAX_KEPT_DAYS
+from domain.settings.recordings import MIN_DAYS as MIN_KEPT_DAYS
+from domain.settings.rules import (
+    CLIENT_OSES,
+    LDAP_ATTRIBUTE_KEYS,
+    LDAP_SERVER_TYPES,
+    USER_STORAGE_MODES,
+)
 
 
 class Section(Reply):
@@ -51,35 +62,44 @@ class DirectoryGroups(Reply):
     groups: list[DirectoryGroup]
 
 
-# -- `PATCH settings/{section}` bodies (domain/settings/rules.py), one per section -----
-
-Days = Annotated[int, Field(ge=1, le=10_000)]
-JoinMethod = Literal["client_apps", "webrtc", "qr_code", "sip_h323"]
-Version = Annotated[str, Field(pattern=r"^\d+(\.\d+){0,3}$")]
+# -- `PATCH settings/{section}` bodies, one per section: the JSON shape is checked here,
+# each value by its rule in domain/settings/rules.py (the limits below document them);
+# a PATCH changes only the fields it gives, so none is required (but user-storage's mode)
 
 
-class ClientPolicy(Body):
+def days(default: int | None) -> Any:
+    return documented(default, minimum=MIN_DAYS, maximum=MAX_DAYS)
+
+
+VERSION = r"^\d+(\.\d+){0,3}$"
+
+
+class ClientPolicy(StrictBody):
     """One OS's client policy (§9.1.5)."""
 
-    min_version: Version | None = None
-    preferred_version: Version | None = Field(None, description="not below min_version")
+    min_version: str | None = documented(None, pattern=VERSION)
+    preferred_version: str | None = documented(
+        None, pattern=VERSION, description="not below min_version"
+    )
     setup_url: str | None = None
     authorization: bool = Field(True, description="whether this OS's clients may sign in")
 
 
-class MainSettings(Body):
+class MainSettings(StrictBody):
     """Section `main` (§9.1.3)."""
 
     timezone: str = Field("UTC", description="an IANA time zone such as Europe/Berlin")
     csv_encoding: str = Field("utf-8", description="a character encoding such as cp1251")
-    csv_delimiter: str = Field(",", min_length=1, max_length=1, description="not a quote")
-    token_validity_hours: int = Field(720, ge=1, le=24 * 365)
-    client_min_version: Version | None = None
-    client_preferred_version: Version | None = Field(None, description="not below the minimum")
-    client_apps: dict[Literal["windows", "macos", "linux", "android", "ios"], ClientPolicy] = {}
+    csv_delimiter: str = documented(",", minLength=1, maxLength=1, description="not a quote")
+    token_validity_hours: int = documented(720, minimum=1, maximum=24 * 365)
+    client_min_version: str | None = documented(None, pattern=VERSION)
+    client_preferred_version: str | None = documented(
+        None, pattern=VERSION, description="not below the minimum"
+    )
+    client_apps: dict[str, ClientPolicy] = documented({}, propertyNames={"enum": list(CLIENT_OSES)})
 
 
-class SecuritySettings(Body):
+class SecuritySettings(StrictBody):
     """Section `security` (§8.1, §12.2)."""
 
     admin_ip_allowlist_enabled: bool = False
@@ -90,55 +110,59 @@ class SecuritySettings(Body):
     localhost_without_auth: bool = False
 
 
-class PasswordPolicySettings(Body):
+class PasswordPolicySettings(StrictBody):
     """Section `password-policy` (§13.10.1)."""
 
-    min_length: int = Field(8, ge=2, le=64)
+    min_length: int = documented(8, minimum=2, maximum=64)
     require_mixed_case: bool = True
     require_digits: bool = True
     require_special: bool = False
 
 
-class LockoutSettings(Body):
+class LockoutSettings(StrictBody):
     """Section `lockout` (§13.10.2)."""
 
     enabled: bool = True
-    duration_minutes: int = Field(30, ge=1, le=60 * 24 * 365)
-    max_failed_attempts: int = Field(5, ge=1, le=1000)
-    reset_after_minutes: int = Field(10, ge=1, le=60 * 24 * 365)
+    duration_minutes: int = documented(30, minimum=1, maximum=60 * 24 * 365)
+    max_failed_attempts: int = documented(5, minimum=1, maximum=1000)
+    reset_after_minutes: int = documented(10, minimum=1, maximum=60 * 24 * 365)
 
 
-AuthMethod = Literal["login_password", "ntlm", "kerberos", "adfs"]
+AuthMethod = Annotated[str, one_of(METHODS)]
 
 
-class TrustedZone(Body):
-    name: str = Field(min_length=1)
-    enabled: bool
-    subnets: list[str] = Field(description="networks with a mask, e.g. 10.0.0.0/8")
-    methods: list[AuthMethod] = Field(description="ntlm, kerberos, adfs: LDAP mode only")
+class TrustedZone(StrictBody):
+    """The fields given replace the zone's current ones."""
+
+    name: str = unset(minLength=1)
+    enabled: bool = unset()
+    subnets: list[str] = unset(description="networks with a mask, e.g. 10.0.0.0/8")
+    methods: list[AuthMethod] = unset(description="ntlm, kerberos, adfs: LDAP mode only")
 
 
-class ExternalZone(Body):
-    name: str = Field(min_length=1)
-    enabled: bool
-    methods: list[AuthMethod]
+class ExternalZone(StrictBody):
+    """The fields given replace the zone's current ones."""
+
+    name: str = unset(minLength=1)
+    enabled: bool = unset()
+    methods: list[AuthMethod] = unset()
 
 
-class Zones(Body):
-    trusted: TrustedZone | None = None
-    external: ExternalZone | None = None
+class Zones(StrictBody):
+    trusted: TrustedZone = unset()
+    external: ExternalZone = unset()
 
 
-class AuthZonesSettings(Body):
+class AuthZonesSettings(StrictBody):
     """Section `auth-zones` (§8.3): each zone's fields replace the current ones."""
 
-    zones: Zones
+    zones: Zones = unset()
 
 
-class UserStorageSwitch(Body):
+class UserStorageSwitch(StrictBody):
     """Section `user-storage` (§13.7, §13.8): switch between Registry and LDAP."""
 
-    mode: Literal["registry", "ldap"]
+    mode: str = one_of(USER_STORAGE_MODES)
     import_users: bool = Field(
         False, description="switching back to Registry: import the directory's accounts"
     )
@@ -147,50 +171,48 @@ class UserStorageSwitch(Body):
 LdapAttribute = Annotated[str, one_of(LDAP_ATTRIBUTE_KEYS)]
 
 
-class LdapSettings(Body):
+class LdapSettings(StrictBody):
     """Section `ldap` (§13.8); `bind_password` is kept as a secret, never shown."""
 
-    server_type: Literal["active_directory", "openldap", "389ds", "custom"] = "active_directory"
-    host: str = Field(min_length=1, max_length=255)
-    port: int = Field(389, ge=1, le=65535)
+    server_type: str = documented("active_directory", enum=list(LDAP_SERVER_TYPES))
+    host: str = unset(minLength=1, maxLength=255)
+    port: int = documented(389, minimum=1, maximum=65535)
     use_ssl: bool = False
     verify_certificate: bool = True
-    bind_dn: str = Field(min_length=1, max_length=1024)
-    bind_password: str = Field(min_length=1, description="write-only")
-    base_dn: str = Field(min_length=1, max_length=1024)
-    allowed_group_dn: str | None = Field(None, max_length=1024)
+    bind_dn: str = unset(minLength=1, maxLength=1024)
+    bind_password: str = omitted(min_length=1, description="write-only")
+    base_dn: str = unset(minLength=1, maxLength=1024)
+    allowed_group_dn: str | None = documented(None, maxLength=1024)
     trust_enabled: bool = True
     attributes: dict[LdapAttribute, str] = Field({}, description="attribute name overrides")
-    ca_certificate_file: str | None = Field(None, max_length=4096)
-    sync_interval_minutes: int = Field(60, ge=1, le=60 * 24 * 7)
+    ca_certificate_file: str | None = documented(None, maxLength=4096)
+    sync_interval_minutes: int = documented(60, minimum=1, maximum=60 * 24 * 7)
 
 
-class ConferenceSettings(Body):
+JoinMethod = Annotated[str, one_of(JOIN_METHODS)]
+JoinMethods = documented(list(JOIN_METHODS), minItems=1, uniqueItems=True)
+
+
+class ConferenceSettings(StrictBody):
     """Section `conferences`: automatic deletion (§14.7.1), ways of joining (§14.7.3)."""
 
     delete_one_time_enabled: bool = False
-    delete_one_time_after_days: Days = 30
+    delete_one_time_after_days: int = days(30)
     delete_virtual_rooms_enabled: bool = False
-    delete_virtual_rooms_after_days: Days = 365
-    private_join_methods: list[JoinMethod] = Field(
-        ["client_apps", "webrtc", "qr_code", "sip_h323"],
-        min_length=1,
-        json_schema_extra={"uniqueItems": True},
-    )
-    public_join_methods: list[JoinMethod] = Field(
-        ["client_apps", "webrtc", "qr_code", "sip_h323"],
-        min_length=1,
-        json_schema_extra={"uniqueItems": True},
-    )
+    delete_virtual_rooms_after_days: int = days(365)
+    private_join_methods: list[JoinMethod] = JoinMethods
+    public_join_methods: list[JoinMethod] = JoinMethods
 
 
-class RecordingSettings(Body):
+class RecordingSettings(StrictBody):
     """Section `recordings` (§9.6)."""
 
-    group_mode: Literal["all", "none", "on_demand"] = "on_demand"
-    p2p_mode: Literal["all", "none"] = "none"
+    group_mode: str = documented("on_demand", enum=list(GROUP_MODES))
+    p2p_mode: str = documented("none", enum=list(P2P_MODES))
     forbid_owner_download: bool = False
-    auto_delete_days: Days | None = Field(None, description="null: kept forever")
+    auto_delete_days: int | None = documented(
+        None, minimum=MIN_KEPT_DAYS, maximum=MAX_KEPT_DAYS, description="null: kept forever"
+    )
 
 
 SECTION_BODIES: tuple[type[Body], ...] = (
@@ -322,10 +344,10 @@ SECTION_REPLY: dict[str, Any] = {"responses": SECTION_DOCS["responses"]}
 """`openapi_extra` of `GET settings/{section}`."""
 
 
-class PreferencesChange(Body):
+class PreferencesChange(StrictBody):
     """`PATCH admin/preferences`: the keys given change; null: the server's setting."""
 
-    language: str = Field(min_length=2, max_length=16, description="e.g. en, de")
-    timezone: str | None = Field(description="an IANA time zone such as Europe/Berlin")
-    csv_encoding: str | None = Field(description="e.g. utf-8, cp1251")
-    csv_delimiter: str | None = Field(min_length=1, max_length=1)
+    language: str = unset(minLength=2, maxLength=16, description="e.g. en, de")
+    timezone: str | None = unset(description="an IANA time zone such as Europe/Berlin")
+    csv_encoding: str | None = unset(description="e.g. utf-8, cp1251")
+    csv_delimiter: str | None = unset(minLength=1, maxLength=1)

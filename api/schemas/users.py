@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
-
-from api.schemas.common import EMAIL, Body, CallString, Reply, omitted
+from api.schemas.common import EMAIL, CallString, Reply
+from api.schemas.documented import Located, StrictBody, documented, unset
+from domain.identity.ids import MAX_LENGTH as ID_LENGTH
+from domain.identity.rights import BANDWIDTH_KBPS
+from domain.identity.users_service import MAX_FIELD
 
 
 class GroupRef(Reply):
@@ -62,45 +64,63 @@ class Contact(Reply):
     display_name: str | None = None
 
 
-# -- request bodies (domain/identity/users_service.py) ----------------------------------
-
-Profile = Annotated[str | None, Field(max_length=256)]
+# -- request bodies (domain/identity/users_service.py enforces each value rule) --------
 
 
-class UserChange(Body):
+class _Profile(StrictBody):
+    """The profile fields; null clears one."""
+
+    email: str | None = unset(
+        maxLength=MAX_FIELD, pattern=rf"^$|{EMAIL}", description="an e-mail address"
+    )
+    display_name: str | None = unset(
+        maxLength=MAX_FIELD, description="default: first and last name, or the ID"
+    )
+    first_name: str | None = unset(maxLength=MAX_FIELD)
+    last_name: str | None = unset(maxLength=MAX_FIELD)
+    company: str | None = unset(maxLength=MAX_FIELD)
+    mobile_phone: str | None = unset(maxLength=MAX_FIELD)
+    work_phone: str | None = unset(maxLength=MAX_FIELD)
+    home_phone: str | None = unset(maxLength=MAX_FIELD)
+    sip_number: str | None = unset(maxLength=MAX_FIELD)
+
+
+class UserChange(_Profile):
     """`PATCH users/{user_id}`: the fields to change; null clears a profile field. A user
     editing their own account may change the profile and password only."""
 
-    email: Profile = Field(None, pattern=rf"^$|{EMAIL}", description="an e-mail address")
-    display_name: Profile = Field(None, description="default: first and last name, or the ID")
-    first_name: Profile = None
-    last_name: Profile = None
-    company: Profile = None
-    mobile_phone: Profile = None
-    work_phone: Profile = None
-    home_phone: Profile = None
-    sip_number: Profile = None
-    password: str = omitted(min_length=1, description="checked against the password policy")
-    groups: list[str] = Field([], description="group IDs; none: the user is in @no_group")
+    password: str = unset(minLength=1, description="checked against the password policy")
+    groups: list[str] = unset(description="group IDs; none: the user is in @no_group")
+    is_active: bool = unset()
+
+
+class UserCreate(_Profile):
+    """`POST users` (Registry mode): `id` is fixed at creation (§13.2 item 3)."""
+
+    id: str = documented(
+        maxLength=ID_LENGTH, pattern=r"^[A-Za-z0-9_.\-]+$", description="kept in lower case"
+    )
+    password: str = documented(minLength=1, description="checked against the password policy")
+    groups: list[str] = documented([], description="group IDs; none: the user is in @no_group")
     is_active: bool = True
 
 
-class UserCreate(UserChange):
-    """`POST users` (Registry mode): `id` is fixed at creation (§13.2 item 3)."""
-
-    id: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$", description="kept in lower case")
-    password: str = Field(min_length=1, description="checked against the password policy")
+KBPS = {"minimum": BANDWIDTH_KBPS[0], "maximum": BANDWIDTH_KBPS[1]}
 
 
-class BandwidthLimits(Body):
+class BandwidthLimits(Located):
     """Incoming and outgoing limits in kbit/s (§13.2.3); null: no own limit."""
 
-    max_inbound_kbps: Annotated[int, Field(ge=16, le=100_000)] | None = None
-    max_outbound_kbps: Annotated[int, Field(ge=16, le=100_000)] | None = None
+    location = "app_settings"
+
+    max_inbound_kbps: int | None = unset(**KBPS)
+    max_outbound_kbps: int | None = unset(**KBPS)
 
 
-class ContactCreate(Body):
+class ContactCreate(StrictBody):
     """A personal address-book entry (§13.2.4)."""
 
     call_string: CallString
-    display_name: str | None = Field(None, max_length=256, description="default: call_string")
+    display_name: str | None = documented(
+        None, maxLength=MAX_FIELD, description="default: call_string"
+    )

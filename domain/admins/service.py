@@ -16,7 +16,7 @@ from domain.shared.application import QuorumStore, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import AlreadyExists, NotFound, Unauthorized, invalid
 from domain.shared.passwords import PasswordHasher
-from domain.shared.validation import validate_patch
+from domain.shared.validation import Patch, validate_patch
 
 ADMIN_SESSION = timedelta(hours=12)
 MIN_ADMIN_PASSWORD = 8
@@ -113,7 +113,7 @@ class AdminService:
             raise Unauthorized("the session has ended; log in again")
         return account
 
-    def change_preferences(self, name: str, patch: dict[str, Any]) -> AdminAccount:
+    def change_preferences(self, name: str, patch: Patch) -> AdminAccount:
         values = _validated_preferences(patch)
 
         def attempt() -> AdminAccount:
@@ -140,5 +140,5 @@ class AdminService:
         return account
 
 
-def _validated_preferences(patch: dict[str, Any]) -> dict[str, Any]:
+def _validated_preferences(patch: Patch) -> dict[str, Any]:
     return validate_patch(patch, PREFERENCE_RULES, "unknown preference")

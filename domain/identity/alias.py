@@ -12,7 +12,8 @@ from domain.shared.audited import AuditedAggregate
 from domain.shared.errors import invalid
 
 MAX_LENGTH = 32
-_ALIAS = re.compile(r"^[A-Za-z0-9]+$")
+ALIAS_PATTERN = r"^[A-Za-z0-9]+$"
+_ALIAS = re.compile(ALIAS_PATTERN)
 
 
 def check_alias(value: object) -> str:

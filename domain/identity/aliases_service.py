@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from eventsourcing.persistence import IntegrityError
 
 from domain.identity.alias import Alias, check_alias
 from domain.identity.call_strings import check_call_string
 from domain.shared.application import QuorumStore, find, with_retries
-from domain.shared.errors import AlreadyExists, FieldProblem, InvalidInput, NotFound
+from domain.shared.errors import AlreadyExists, FieldProblem, NotFound
 
 
 class AliasesService:
     def __init__(self, store: QuorumStore) -> None:
         self.store = store
 
-    def create(self, body: dict[str, Any]) -> Alias:
-        unknown = sorted(set(body) - {"alias", "call_string"})
-        if unknown:
-            raise InvalidInput.of([FieldProblem(n, "invalid", "unknown field") for n in unknown])
-        name = check_alias(body.get("alias"))
-        call_string = check_call_string(body.get("call_string"))
+    def create(self, alias: str, call_string: str) -> Alias:
+        name = check_alias(alias)
+        call_string = check_call_string(call_string)
         existing = find(self.store, Alias.create_id(name), Alias)
         if existing is not None and not existing.deleted:
             raise _taken(name)
         if existing is None:
-            alias = Alias(alias=name, call_string=call_string)
+            made = Alias(alias=name, call_string=call_string)
         else:
-            alias = existing
-            alias.retarget(call_string)
+            made = existing
+            made.retarget(call_string)
         try:
-            self.store.save(alias)
+            self.store.save(made)
         except IntegrityError:
             raise _taken(name) from None
-        return alias
+        return made
 
     def resolve(self, name: str) -> Alias:
         alias = find(self.store, Alias.create_id(name), Alias)

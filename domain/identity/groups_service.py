@@ -4,52 +4,74 @@ members, delete. Built-in groups exist from the start and are never renamed or d
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Required, TypedDict
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.identity.call_strings import check_call_string
 from domain.identity.group import ADDRESS_BOOK_MODES, BUILTIN, Group
-from domain.identity.rights import check_bandwidth, check_rights, effective_rights
+from domain.identity.rights import (
+    BandwidthLimits,
+    check_bandwidth,
+    check_rights,
+    effective_rights,
+)
 from domain.settings.service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
-from domain.shared.errors import Conflict, FieldProblem, InvalidInput, NotFound, invalid
+from domain.shared.errors import Conflict, NotFound, invalid
 
-GROUP_FIELDS = ("display_name", "rights")
 MAX_NAME = 64
 
 
-def check_display_name(value: Any, field: str = "display_name") -> str:
-    if not isinstance(value, str) or not value.strip():
+class GroupFields(TypedDict, total=False):
+    """A group's name and rights; an edit changes only the rights it gives."""
+
+    display_name: str
+    rights: Mapping[str, bool]
+
+
+class NewGroup(TypedDict, total=False):
+    display_name: Required[str]
+    rights: Mapping[str, bool]
+
+
+class AddressBookEntry(TypedDict, total=False):
+    id: str | None
+    call_string: Required[str]
+    display_name: str | None
+
+
+class AddressBook(TypedDict, total=False):
+    """Who a group's members see (ADDRESS_BOOK_MODES), and its manual entries."""
+
+    mode: str
+    groups: list[str]
+    entries: list[AddressBookEntry]
+
+
+def check_display_name(value: str, field: str = "display_name") -> str:
+    if not value.strip():
         raise invalid(field, "is required", reason="required")
     if len(value) > MAX_NAME:
         raise invalid(field, f"must be at most {MAX_NAME} characters", reason="tooLong")
     return value.strip()
 
 
-def check_address_book(value: Any, known_group: Any) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) - {"mode", "groups", "entries"}:
-        raise invalid("addressbook", "must be an object with mode, groups and entries")
+def check_address_book(value: AddressBook, known_group: Callable[[str], bool]) -> dict[str, Any]:
     mode = value.get("mode", "no_one")
     if mode not in ADDRESS_BOOK_MODES:
         raise invalid("mode", f"must be one of {', '.join(ADDRESS_BOOK_MODES)}")
     groups = value.get("groups", [])
-    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-        raise invalid("groups", "must be a list of group IDs")
     missing = [g for g in groups if not known_group(g)]
     if missing:
         raise invalid("groups", f"no such group: {', '.join(missing)}", reason="notFound")
-    entries = value.get("entries", [])
-    if not isinstance(entries, list):
-        raise invalid("entries", "must be a list of {call_string, display_name}")
     checked = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise invalid(f"entries.{i}", "must be an object")
+    for i, entry in enumerate(value.get("entries", [])):
         checked.append(
             {
                 "id": str(entry.get("id") or secrets.token_hex(6)),
-                "call_string": check_call_string(entry.get("call_string"), f"entries.{i}"),
+                "call_string": check_call_string(entry["call_string"], f"entries.{i}"),
                 "display_name": str(entry.get("display_name") or entry.get("call_string")),
             }
         )
@@ -82,15 +104,10 @@ class GroupsService:
             raise NotFound(f"no group {group_id!r}")
         return group
 
-    def create(self, body: dict[str, Any]) -> Group:
+    def create(self, body: NewGroup) -> Group:
         if self.mode() == "ldap":
             raise Conflict("in LDAP mode groups are imported from the directory (§13.3.2)")
-        unknown = set(body) - set(GROUP_FIELDS)
-        if unknown:
-            raise InvalidInput.of(
-                [FieldProblem(name, "invalid", "unknown field") for name in sorted(unknown)]
-            )
-        display_name = check_display_name(body.get("display_name"))
+        display_name = check_display_name(body["display_name"])
         rights = check_rights(body.get("rights", {}), partial=False)
         group = Group(
             group_id=secrets.token_hex(6),
@@ -101,13 +118,7 @@ class GroupsService:
         self.store.save(group)
         return group
 
-    def edit(self, group_id: str, body: dict[str, Any]) -> Group:
-        unknown = set(body) - set(GROUP_FIELDS)
-        if unknown:
-            raise InvalidInput.of(
-                [FieldProblem(name, "invalid", "unknown field") for name in sorted(unknown)]
-            )
-
+    def edit(self, group_id: str, body: GroupFields) -> Group:
         def attempt() -> Group:
             group = self.get(group_id)
             values: dict[str, Any] = {}
@@ -126,7 +137,7 @@ class GroupsService:
 
         return with_retries(attempt)
 
-    def change_app_settings(self, group_id: str, body: Any) -> Group:
+    def change_app_settings(self, group_id: str, body: BandwidthLimits) -> Group:
         limits = check_bandwidth(body)
 
         def attempt() -> Group:
@@ -137,7 +148,7 @@ class GroupsService:
 
         return with_retries(attempt)
 
-    def change_address_book(self, group_id: str, body: Any) -> Group:
+    def change_address_book(self, group_id: str, body: AddressBook) -> Group:
         book = check_address_book(body, lambda g: self.find(g) is not None)
 
         def attempt() -> Group:

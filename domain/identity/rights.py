@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TypedDict
 
 from domain.shared.errors import FieldProblem, InvalidInput
 
@@ -23,11 +23,20 @@ RIGHTS = (
 
 DEFAULT_RIGHTS = {right: right != "operator" for right in RIGHTS}
 BANDWIDTH_FIELDS = ("max_inbound_kbps", "max_outbound_kbps")
+BANDWIDTH_KBPS = (16, 100_000)
+"""The lowest and highest limit in kbit/s."""
 
 
-def check_rights(value: Any, field: str = "rights", partial: bool = True) -> dict[str, bool]:
-    if not isinstance(value, dict):
-        raise InvalidInput.of([FieldProblem(field, "invalid", "must be an object of booleans")])
+class BandwidthLimits(TypedDict, total=False):
+    """A user's or group's own limits in kbit/s; null: none of its own."""
+
+    max_inbound_kbps: int | None
+    max_outbound_kbps: int | None
+
+
+def check_rights(
+    value: Mapping[str, bool], field: str = "rights", partial: bool = True
+) -> dict[str, bool]:
     problems = []
     for name, allowed in value.items():
         if name not in RIGHTS:
@@ -36,7 +45,7 @@ def check_rights(value: Any, field: str = "rights", partial: bool = True) -> dic
             problems.append(FieldProblem(f"{field}.{name}", "invalid", "must be true or false"))
     if problems:
         raise InvalidInput.of(problems)
-    return value if partial else {**DEFAULT_RIGHTS, **value}
+    return dict(value) if partial else {**DEFAULT_RIGHTS, **value}
 
 
 def effective_rights(group_rights: Iterable[dict[str, bool]]) -> dict[str, bool]:
@@ -53,18 +62,21 @@ def rights_bits(rights: dict[str, bool]) -> str:
     return "".join("1" if rights.get(name) else "0" for name in RIGHTS)
 
 
-def check_bandwidth(value: Any, field: str = "app_settings") -> dict[str, int | None]:
-    if not isinstance(value, dict):
-        raise InvalidInput.of([FieldProblem(field, "invalid", "must be an object")])
+def check_bandwidth(value: BandwidthLimits, field: str = "app_settings") -> dict[str, int | None]:
+    low, high = BANDWIDTH_KBPS
     limits: dict[str, int | None] = {}
     for name, kbps in value.items():
         if name not in BANDWIDTH_FIELDS:
             raise InvalidInput.of([FieldProblem(f"{field}.{name}", "invalid", "unknown setting")])
         if kbps is not None and (
-            isinstance(kbps, bool) or not isinstance(kbps, int) or not 16 <= kbps <= 100_000
+            isinstance(kbps, bool) or not isinstance(kbps, int) or not low <= kbps <= high
         ):
             raise InvalidInput.of(
-                [FieldProblem(f"{field}.{name}", "invalid", "kbit/s from 16 to 100000, or null")]
+                [
+                    FieldProblem(
+                        f"{field}.{name}", "invalid", f"kbit/s from {low} to {high}, or null"
+                    )
+                ]
             )
         limits[name] = kbps
     return limits

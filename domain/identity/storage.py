@@ -284,8 +284,8 @@ class UserStorageService:
             for g in directory.groups(search)
         ]
 
-    def import_group(self, dn: Any) -> Group:
-        if not isinstance(dn, str) or not dn.strip():
+    def import_group(self, dn: str) -> Group:
+        if not dn.strip():
             raise invalid("dn", "is required", reason="required")
         directory = self._reach()
         wanted = directory.normalize_dn(dn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from eventsourcing.persistence import IntegrityError
 
@@ -13,7 +13,7 @@ from domain.identity.call_strings import check_call_string
 from domain.identity.groups_service import GroupsService
 from domain.identity.ids import check_user_id
 from domain.identity.password_policy import PasswordPolicy
-from domain.identity.rights import check_bandwidth
+from domain.identity.rights import BandwidthLimits, check_bandwidth
 from domain.identity.user import PROFILE_FIELDS, User
 from domain.settings.service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
@@ -28,10 +28,35 @@ from domain.shared.errors import (
 )
 from domain.shared.passwords import PasswordHasher
 
-EDITABLE = (*PROFILE_FIELDS, "password", "groups", "is_active")
 SELF_EDITABLE = (*PROFILE_FIELDS, "password")
 MAX_FIELD = 256
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class UserFields(TypedDict, total=False):
+    """An account's editable fields; a profile field set to None is cleared."""
+
+    email: str | None
+    display_name: str | None
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+    mobile_phone: str | None
+    work_phone: str | None
+    home_phone: str | None
+    sip_number: str | None
+    password: str
+    groups: list[str]
+    is_active: bool
+
+
+class NewUser(UserFields, total=False):
+    id: Required[str]
+
+
+class NewContact(TypedDict, total=False):
+    call_string: Required[str]
+    display_name: str | None
 
 
 class UsersService:
@@ -70,10 +95,9 @@ class UsersService:
             raise NotFound(f"no user {user_id!r}")
         return user
 
-    def create(self, body: dict[str, Any]) -> User:
+    def create(self, body: NewUser) -> User:
         self._registry_only()
-        _refuse_unknown(body, ("id", *EDITABLE))
-        user_id = check_user_id(body.get("id"))
+        user_id = check_user_id(body["id"])
         profile = self._profile(body)
         profile.setdefault("display_name", _default_display_name(user_id, profile))
         group_ids = self._groups(body.get("groups", []))
@@ -100,11 +124,10 @@ class UsersService:
             raise _taken(user_id) from None
         return user
 
-    def edit(self, user_id: str, body: dict[str, Any], by_user: bool = False) -> User:
+    def edit(self, user_id: str, body: UserFields, by_user: bool = False) -> User:
         self._registry_only()
-        _refuse_unknown(body, SELF_EDITABLE if by_user else EDITABLE)
-        if "id" in body:
-            raise invalid("id", "a user ID cannot be changed")
+        if by_user:
+            _refuse_unknown(body, SELF_EDITABLE)
         profile = self._profile(body)
         group_ids = self._groups(body["groups"]) if "groups" in body else None
         active = _boolean(body["is_active"], "is_active") if "is_active" in body else None
@@ -163,14 +186,12 @@ class UsersService:
 
         return self._change(user_id, change)
 
-    def change_app_settings(self, user_id: str, body: Any) -> User:
+    def change_app_settings(self, user_id: str, body: BandwidthLimits) -> User:
         limits = check_bandwidth(body)
         return self._change(user_id, lambda u: bool(u.change_app_settings(limits)))
 
-    def add_contact(self, user_id: str, body: Any) -> dict[str, str]:
-        if not isinstance(body, dict) or set(body) - {"call_string", "display_name"}:
-            raise invalid("body", "must be an object with call_string and display_name")
-        call_string = check_call_string(body.get("call_string"))
+    def add_contact(self, user_id: str, body: NewContact) -> dict[str, str]:
+        call_string = check_call_string(body["call_string"])
         display_name = body.get("display_name") or call_string
         if not isinstance(display_name, str) or len(display_name) > MAX_FIELD:
             raise invalid("display_name", f"must be a string of at most {MAX_FIELD} characters")
@@ -215,10 +236,10 @@ class UsersService:
     def policy(self) -> PasswordPolicy:
         return PasswordPolicy.from_settings(self.settings.get().section("password-policy"))
 
-    def _password_hash(self, password: Any) -> str:
+    def _password_hash(self, password: str | None) -> str:
         return self.hasher.hash(self.policy().check(password))
 
-    def _groups(self, value: Any) -> list[str]:
+    def _groups(self, value: list[str]) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(g, str) for g in value):
             raise invalid("groups", "must be a list of group IDs")
         missing = [g for g in value if self.groups.find(g) is None]
@@ -226,13 +247,13 @@ class UsersService:
             raise invalid("groups", f"no such group: {', '.join(missing)}", reason="notFound")
         return sorted(set(value) - {"@no_group"})
 
-    def _profile(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _profile(self, body: UserFields) -> dict[str, Any]:
         profile: dict[str, Any] = {}
         problems = []
         for name in PROFILE_FIELDS:
             if name not in body:
                 continue
-            value = body[name]
+            value = body[name]  # type: ignore[literal-required]
             if value is not None and not isinstance(value, str):
                 problems.append(FieldProblem(name, "invalid", "must be a string or null"))
             elif value is not None and len(value) > MAX_FIELD:
@@ -246,7 +267,7 @@ class UsersService:
         return profile
 
 
-def _refuse_unknown(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def _refuse_unknown(body: UserFields, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise InvalidInput.of(
@@ -254,7 +275,7 @@ def _refuse_unknown(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
         )
 
 
-def _boolean(value: Any, field: str) -> bool:
+def _boolean(value: bool, field: str) -> bool:
     if not isinstance(value, bool):
         raise invalid(field, "must be true or false")
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from domain.licensing.distribution import distribute
 from domain.licensing.pool import LicencePool
@@ -24,6 +24,7 @@ from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.bus import Publish, ignore
 from domain.shared.clock import now
 from domain.shared.errors import FieldProblem, Forbidden, InvalidInput
+from domain.shared.validation import JsonObject
 
 HOT_ATTEMPTS = 40
 """Every login and join saves the pool: many writers, so more tries than usual."""
@@ -109,6 +110,14 @@ class Licences:
             pool.release(pool_name, key)
 
 
+class ProSettingsChange(TypedDict, total=False):
+    """`license/pro`'s settings; only those given change."""
+
+    groups: list[str]
+    allow_request: bool
+    show_info: bool
+
+
 class LicensingService(Licences):
     """The administrator's and the user's side of licensing."""
 
@@ -152,7 +161,7 @@ class LicensingService(Licences):
 
     # -- the admin's side ------------------------------------------------------------------
 
-    def load(self, body: Any) -> list[dict[str, Any]]:
+    def load(self, body: JsonObject) -> list[dict[str, Any]]:
         """Load a licence; fewer PRO licences than are in use redistributes at once."""
         terms = check_terms(body)
 
@@ -170,7 +179,7 @@ class LicensingService(Licences):
             self.publish(ProLicenceLost(user, "licence lost"))
         return changes
 
-    def change_pro_settings(self, body: Any) -> list[dict[str, Any]]:
+    def change_pro_settings(self, body: ProSettingsChange) -> list[dict[str, Any]]:
         """`license/pro`: the groups whose members get permanent licences, in priority
         order (applied at the next distribution, §9.1.2), and the two UI switches."""
         values = self._check_pro_settings(body)
@@ -227,9 +236,7 @@ class LicensingService(Licences):
         pool.redistribute(distribution, at, manual)
         return distribution.lost
 
-    def _check_pro_settings(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise InvalidInput.of([FieldProblem("body", "invalid", "must be an object")])
+    def _check_pro_settings(self, body: ProSettingsChange) -> dict[str, Any]:
         problems: list[FieldProblem] = []
         values: dict[str, Any] = {}
         for name, value in body.items():

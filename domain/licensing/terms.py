@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.shared.errors import DomainError, FieldProblem, InvalidInput
+from domain.shared.validation import JsonObject
 
 ONLINE = "online"
 """Authorised endpoints, one per device (§5.1)."""
@@ -61,10 +62,8 @@ class LicenceUnavailable(DomainError):
     """No licence of the kind needed is free, or the extension is not licensed."""
 
 
-def check_terms(body: Any) -> Terms:
+def check_terms(body: JsonObject) -> Terms:
     """A whole licence as an admin loads it; every bad field is named."""
-    if not isinstance(body, dict):
-        raise InvalidInput.of([FieldProblem("body", "invalid", "must be an object")])
     problems: list[FieldProblem] = []
     terms: Terms = {}
     known = {"edition", *POOLS, "extensions", "expires_at"}
@@ -84,8 +83,9 @@ def check_terms(body: Any) -> Terms:
         elif not 0 <= value <= MAX_COUNT:
             problems.append(FieldProblem(pool, "invalid", f"must be from 0 to {MAX_COUNT}"))
         terms[pool] = value
-    extensions = body.get("extensions", list(FREE_EXTENSIONS))
-    if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
+    given = body.get("extensions", list(FREE_EXTENSIONS))
+    extensions = [e for e in given if isinstance(e, str)] if isinstance(given, list) else []
+    if not isinstance(given, list) or len(extensions) != len(given):
         problems.append(FieldProblem("extensions", "invalid", "must be a list of names"))
     else:
         unknown = sorted(set(extensions) - set(EXTENSIONS))

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from domain.oauth import permissions as perms
 from domain.oauth.application import (
@@ -44,6 +44,20 @@ EDIT_RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+class ApplicationFields(TypedDict, total=False):
+    """What an administrator sets on an application (EDIT_RULES checks each)."""
+
+    name: str
+    redirect_uri: str
+    permissions: list[str]
+
+
+class NewApplication(TypedDict, total=False):
+    name: Required[str]
+    redirect_uri: Required[str]
+    permissions: list[str]
+
+
 class OAuthRefused(DomainError):
     """A token request refused with an RFC 6749 §5.2 error code."""
 
@@ -77,13 +91,10 @@ class OAuthService:
 
     # -- applications ------------------------------------------------------------------
 
-    def create(self, body: dict[str, Any]) -> tuple[OAuthApplication, str]:
+    def create(self, body: NewApplication) -> tuple[OAuthApplication, str]:
         """The new application and its secret (shown once: only its hash is kept)."""
-        unknown = set(body) - set(EDIT_RULES)
-        if unknown:
-            raise invalid(sorted(unknown)[0], "unknown field")
-        name = check_name(body.get("name"))
-        redirect_uri = check_redirect_uri(body.get("redirect_uri"))
+        name = check_name(body["name"])
+        redirect_uri = check_redirect_uri(body["redirect_uri"])
         permissions = perms.checked(body.get("permissions", []))
         secret = new_secret()
         secret_hash = self.hasher.hash(secret)
@@ -120,9 +131,9 @@ class OAuthService:
         ids = index.client_ids if index is not None else []
         return [app for app in (self.find(i) for i in ids) if app is not None]
 
-    def edit(self, client_id: str, patch: dict[str, Any]) -> tuple[OAuthApplication, list[Any]]:
+    def edit(self, client_id: str, patch: ApplicationFields) -> tuple[OAuthApplication, list[Any]]:
         unknown = set(patch) - set(EDIT_RULES)
-        if unknown:
+        if unknown:  # the ID, say: fixed at creation
             raise invalid(sorted(unknown)[0], "unknown field")
         values = {name: EDIT_RULES[name](value) for name, value in patch.items()}
 

@@ -14,7 +14,7 @@ from domain.settings.rules import SECTIONS, Section
 from domain.shared.audited import AuditedAggregate
 from domain.shared.changes import Change, changes_between
 from domain.shared.errors import FieldProblem, InvalidInput
-from domain.shared.validation import validate_patch
+from domain.shared.validation import Patch, validate_patch
 
 KEY_NAMES = ("api_secret", "user_auth_key", "guest_auth_key")
 
@@ -73,7 +73,7 @@ class ServerSettings(AuditedAggregate):
     def security(self) -> dict[str, Any]:
         return self.section("security")
 
-    def edit(self, section_name: str, patch: dict[str, Any]) -> list[Change]:
+    def edit(self, section_name: str, patch: Patch) -> list[Change]:
         """Apply a partial update; returns the changes (none means no event)."""
         section = SECTIONS[section_name]
         current = self.section(section_name)
@@ -116,5 +116,5 @@ class ServerSettings(AuditedAggregate):
         )
 
 
-def _validated(section: Section, patch: dict[str, Any]) -> dict[str, Any]:
+def _validated(section: Section, patch: Patch) -> dict[str, Any]:
     return validate_patch(patch, section.rules, f"unknown setting in section {section.name!r}")

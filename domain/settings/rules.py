@@ -280,10 +280,11 @@ def ldap_attributes(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+USER_STORAGE_MODES = ("registry", "ldap")
 USER_STORAGE = Section(
     name="user-storage",
     defaults={"mode": "registry"},
-    rules={"mode": one_of("registry", "ldap")},
+    rules={"mode": one_of(*USER_STORAGE_MODES)},
 )
 
 LDAP = Section(

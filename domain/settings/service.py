@@ -11,6 +11,7 @@ from domain.settings.model import ServerSettings
 from domain.settings.rules import SECTIONS
 from domain.shared.application import QuorumStore, with_retries
 from domain.shared.errors import Conflict, NotFound
+from domain.shared.validation import Patch
 
 
 class SettingsService:
@@ -36,7 +37,7 @@ class SettingsService:
         return mode
 
     def edit(
-        self, section: str, patch: dict[str, Any], expected_version: int | None = None
+        self, section: str, patch: Patch, expected_version: int | None = None
     ) -> tuple[ServerSettings, list[dict[str, Any]]]:
         if section not in SECTIONS:
             raise NotFound(f"no settings section {section!r}")

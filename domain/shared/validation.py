@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from domain.shared.errors import FieldProblem, InvalidInput
 
 Rule = Callable[[Any], Any]
 """Takes the raw JSON value; returns the value to keep or raises ValueError(message)."""
+
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+JsonObject: TypeAlias = Mapping[str, JsonValue]
+"""A document whose fields the domain's rules check one by one, naming each bad one."""
+Patch: TypeAlias = JsonObject
+"""A partial update: each field given with its JSON value, for its rule to check."""
 
 
 def validate_patch(

@@ -127,3 +127,32 @@ def test_effective_rights_and_limits_show_on_the_user(api: RunningApi) -> None:
         bad = c.patch("/users/jane/app-settings", json={"max_inbound_kbps": "fast"})
         assert bad.status_code == 400
         assert bad.json()["error"]["errors"][0]["location"] == "app_settings.max_inbound_kbps"
+
+
+def test_a_bad_body_is_a_400_naming_every_field_never_a_422(api: RunningApi) -> None:
+    token = api.admin_token()
+    head = api.head()
+    with api.client(token) as c:
+        several = c.post(
+            "/users", json={"id": 5, "password": "Secret123", "is_active": "yes", "colour": "red"}
+        )
+        missing = c.post("/users", json={})
+        nested = c.patch("/users/admin/app-settings", json={"max_inbound_kbps": "5", "x": 1})
+    assert (several.status_code, missing.status_code, nested.status_code) == (400, 400, 400)
+    errors = several.json()["error"]["errors"]
+    assert {(e["location"], e["reason"]) for e in errors} == {
+        ("id", "invalid"),
+        ("is_active", "invalid"),
+        ("colour", "invalid"),
+    }
+    errors = missing.json()["error"]["errors"]
+    assert {(e["location"], e["reason"]) for e in errors} == {
+        ("id", "required"),
+        ("password", "required"),
+    }
+    errors = nested.json()["error"]["errors"]
+    assert {e["location"] for e in errors} == {
+        "app_settings.max_inbound_kbps",
+        "app_settings.x",
+    }
+    assert api.head() == head

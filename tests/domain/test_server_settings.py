@@ -11,6 +11,7 @@ from domain.settings.service import SettingsService
 from domain.shared.actor import Actor, acting_as
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput, NotFound
+from domain.shared.validation import Patch
 
 ROOT = Actor(kind="admin", name="root", ip="203.0.113.5")
 
@@ -71,7 +72,7 @@ def test_an_edit_that_changes_nothing_appends_nothing(service: SettingsService) 
     ],
 )
 def test_malformed_settings_are_refused_naming_the_field_and_append_nothing(
-    service: SettingsService, patch: dict[str, object], field: str
+    service: SettingsService, patch: Patch, field: str
 ) -> None:
     version = service.get().version
     with pytest.raises(InvalidInput) as refused:

@@ -572,7 +572,7 @@ def test_bad_pro_settings_name_every_problem_and_change_nothing(
 
     with pytest.raises(InvalidInput) as refused:
         licensing.change_pro_settings(
-            {"groups": ["IT", "nope"], "allow_request": "yes", "colour": 1}
+            {"groups": ["IT", "nope"], "allow_request": "yes", "colour": 1}  # type: ignore[typeddict-unknown-key, typeddict-item]
         )
     with pytest.raises(InvalidInput) as twice:
         licensing.change_pro_settings({"groups": ["IT", "IT"]})

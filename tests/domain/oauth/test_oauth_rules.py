@@ -139,7 +139,7 @@ def test_an_application_is_checked_and_its_id_never_changes(store: QuorumStore) 
     assert uri.value.problems[0].field == "redirect_uri"
     app, _ = service.create({"name": "CRM", "redirect_uri": "https://localhost/"})
     with pytest.raises(InvalidInput) as fixed:
-        service.edit(app.client_id, {"id": "mine"})
+        service.edit(app.client_id, {"id": "mine"})  # type: ignore[typeddict-unknown-key]
     assert fixed.value.problems[0].field == "id"
     edited, changes = service.edit(app.client_id, {"name": "CRM 2"})
     assert changes == [{"parameter": "name", "previous": "CRM", "new": "CRM 2"}]

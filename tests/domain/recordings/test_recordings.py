@@ -15,6 +15,7 @@ from domain.recordings.service import RecordingsService, RecordingUnavailable
 from domain.settings.service import SettingsService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Forbidden, InvalidInput, NotFound
+from domain.shared.validation import Patch
 from tests.domain.clock import T0, Clock
 from tests.domain.recordings.conftest import MemoryBytes
 
@@ -136,7 +137,7 @@ def test_the_recordings_settings_are_checked_per_field(settings: SettingsService
         "forbid_owner_download": False,
         "auto_delete_days": None,
     }
-    bad = {"group_mode": "some", "p2p_mode": "on_demand", "auto_delete_days": 0}
+    bad: Patch = {"group_mode": "some", "p2p_mode": "on_demand", "auto_delete_days": 0}
     with pytest.raises(InvalidInput) as refused:
         settings.edit("recordings", bad)
     assert {p.field for p in refused.value.problems} == set(bad)

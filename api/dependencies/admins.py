@@ -1,0 +1,18 @@
+"""Administrator accounts: their use cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.dependencies import composed
+from domain.admins.service import AdminService
+
+
+def admin_service(request: Request) -> AdminService:
+    admins: AdminService = composed(request).admins
+    return admins
+
+
+Admins = Annotated[AdminService, Depends(admin_service)]

@@ -1,0 +1,18 @@
+"""Licences: their use cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.dependencies import composed
+from domain.licensing.service import LicensingService
+
+
+def licensing_service(request: Request) -> LicensingService:
+    licensing: LicensingService = composed(request).licensing
+    return licensing
+
+
+Licensing = Annotated[LicensingService, Depends(licensing_service)]

@@ -1,0 +1,18 @@
+"""Chat files: their use cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.dependencies import composed
+from domain.messaging.files import ChatFilesService
+
+
+def chat_files_service(request: Request) -> ChatFilesService:
+    files: ChatFilesService = composed(request).files
+    return files
+
+
+ChatFiles = Annotated[ChatFilesService, Depends(chat_files_service)]

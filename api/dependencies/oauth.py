@@ -1,0 +1,18 @@
+"""OAuth applications: their use cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.dependencies import composed
+from domain.oauth.service import OAuthService
+
+
+def oauth_service(request: Request) -> OAuthService:
+    oauth: OAuthService = composed(request).oauth
+    return oauth
+
+
+OAuth = Annotated[OAuthService, Depends(oauth_service)]

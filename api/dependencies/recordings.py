@@ -1,0 +1,18 @@
+"""Recordings: their use cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.dependencies import composed
+from domain.recordings.service import RecordingsService
+
+
+def recordings_service(request: Request) -> RecordingsService:
+    recordings: RecordingsService = composed(request).recordings
+    return recordings
+
+
+Recordings = Annotated[RecordingsService, Depends(recordings_service)]
