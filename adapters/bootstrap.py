@@ -28,38 +28,39 @@ from adapters.ring_timers import RingTimers
 from adapters.server_secrets import ServerSecrets
 from adapters.tokens import TokenIssuer
 from adapters.user_directory import LdapUserDirectory
+from domain.admins.admins_service import AdminService
 from domain.admins.model import AdminAccount
-from domain.admins.service import AdminService
 from domain.conferencing.conference import Conference
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.runs import ConferenceRuns
-from domain.conferencing.service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
 from domain.identity.aliases_service import AliasesService
 from domain.identity.group import Group
 from domain.identity.groups_service import GroupsService
-from domain.identity.sign_in import SignInService
-from domain.identity.storage import DirectoryLink, UserStorageService
+from domain.identity.sign_in_service import SignInService
+from domain.identity.storage import DirectoryLink
+from domain.identity.storage_service import UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
+from domain.licensing.licensing_service import Licences, LicensingService
 from domain.licensing.pool import LicencePool
-from domain.licensing.service import Licences, LicensingService
-from domain.messaging.files import ChatFilesService
-from domain.messaging.service import MessagingService
+from domain.messaging.chat_files_service import ChatFilesService
+from domain.messaging.messaging_service import MessagingService
 from domain.oauth.application import OAuthApplication
-from domain.oauth.service import OAuthService
+from domain.oauth.oauth_service import OAuthService
 from domain.operations.report_deletion_service import ReportDeletions
 from domain.reactions import reactions
-from domain.recordings.service import RecordingsService
+from domain.recordings.recordings_service import RecordingsService
 from domain.sessions.attendance import Attendance
 from domain.sessions.lifecycle import SessionRecords
-from domain.sessions.service import SessionsService
+from domain.sessions.sessions_service import SessionsService
 from domain.settings.model import ServerSettings
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.application import QuorumStore
 from domain.shared.bus import MessageBus
 from domain.signaling.calls_service import CallsService, RingTimeout
-from domain.signaling.service import EndpointsService
+from domain.signaling.endpoints_service import EndpointsService
 from projections import conferences as conferences_view
 from projections import directory
 from projections.admins_directory import AdminsDirectory
@@ -79,8 +80,8 @@ from projections.engine import (
 )
 from projections.events_report import EventsReport
 from projections.recordings_report import RecordingsReport
-from projections.report_calls import REPORTS, LocalReports, ReportCalls
 from projections.report_counts import ReportCounts
+from projections.report_reads import REPORTS, LocalReports, ReportReads
 from projections.sql import make_engine
 
 SNAPSHOT_EVERY = 50
@@ -224,7 +225,7 @@ class QuorumSystem:
             self.conferences_view,
         ]
         # DuckDB allows one writing process per file: the server opens the reports, unless
-        # report replicas own them (QUORUM_REPORTS=nats); then report calls go over NATS.
+        # report replicas own them (QUORUM_REPORTS=nats); then report reads go over NATS.
         self.reports: ReportsDatabase | None = None
         if with_reports and config.reports == "local":
             self.reports = ReportsDatabase(config.reports_path)
@@ -241,10 +242,10 @@ class QuorumSystem:
         if self.reports is not None:
             reports = report_projections(self.reports)
             self.runners |= runners_of(self.recorder, self.store.mapper, reports, self.reports)
-        self.report_calls = self._report_calls()
-        """Every report read and count goes through this (projections/report_calls.py)."""
-        self.recording_jobs = RecordingRetention(self.recordings, self.report_calls)
-        counts, head = ReportCounts(self.report_calls), self.recorder.max_notification_id
+        self.report_reads = self._report_reads()
+        """Every report read and count goes through this (projections/report_reads.py)."""
+        self.recording_jobs = RecordingRetention(self.recordings, self.report_reads)
+        counts, head = ReportCounts(self.report_reads), self.recorder.max_notification_id
         self.report_deletions = ReportDeletions(counts, lambda: head() or 0, self.store.save)
         self._stop_listening: Callable[[], None] | None = None
 
@@ -252,7 +253,7 @@ class QuorumSystem:
     def recorder(self) -> JetStreamApplicationRecorder:
         return cast(JetStreamApplicationRecorder, self.store.recorder)
 
-    def _report_calls(self) -> ReportCalls:
+    def _report_reads(self) -> ReportReads:
         def head() -> int:
             return self.recorder.max_notification_id() or 0
 
@@ -286,7 +287,7 @@ class QuorumSystem:
     def fresh(self, projection: str, timeout: float = 5.0) -> bool:
         """Wait until `projection` has applied everything stored before this call."""
         if projection not in self.runners and projection in REPORTS and self.reports is None:
-            return True  # report replicas wait in each call (projections/report_calls.py)
+            return True  # report replicas wait in each call (projections/report_reads.py)
         head = self.recorder.max_notification_id() or 0
         return self.runners[projection].wait_until_applied(head, timeout)
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from adapters.periodic import PeriodicJob
 from domain.conferencing.auto_delete import SWEEP_INTERVAL, AutoDeletion, deletable
-from domain.conferencing.service import ConferencesService
+from domain.conferencing.conferences_service import ConferencesService
 from domain.settings.conferences import AUTO_DELETE_RULES
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.clock import now
 

@@ -31,7 +31,7 @@ class Config(BaseSettings):
     """The largest file a user may send in a chat (guide §9.5), in MB (MiB)."""
     reports: Literal["local", "nats"] = "local"
     """Where the DuckDB reports live: `local` in this process, `nats` in report replicas
-    (`quorum projector --reports`) answering report calls over NATS."""
+    (`quorum projector --reports`) answering report reads over NATS."""
 
     @property
     def database_url(self) -> str:

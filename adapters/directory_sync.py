@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from adapters.periodic import PeriodicJob
-from domain.identity.storage import UserStorageService
+from domain.identity.storage_service import UserStorageService
 from domain.shared.actor import SYSTEM, acting_as
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from adapters.periodic import PeriodicJob
 from domain.licensing.distribution import TEMPORARY_VALIDITY as EVERY
-from domain.licensing.service import LicensingService
+from domain.licensing.licensing_service import LicensingService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.clock import now
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from adapters.jetstream.client import JetStreamClient
 from adapters.jetstream.loop import run_sync
-from domain.signaling.service import StatusChange
+from domain.signaling.endpoints_service import StatusChange
 
 STATUS_SUBJECT = "quorum.gw.status"
 """`<prefix>.<user>`: a user's status changed; gateways push it to their contacts."""

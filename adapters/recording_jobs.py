@@ -9,12 +9,12 @@ import logging
 from datetime import datetime
 
 from adapters.periodic import PeriodicJob
+from domain.recordings.recordings_service import RecordingsService
 from domain.recordings.retention import SWEEP_EVERY, RecordingsExpired, cutoff
-from domain.recordings.service import RecordingsService
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.clock import now
 from projections import recordings_report
-from projections.report_calls import ReportCalls, ReportsUnavailable
+from projections.report_reads import ReportReads, ReportsUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class RecordingRetention(PeriodicJob):
     def __init__(
         self,
         recordings: RecordingsService,
-        reports: ReportCalls,
+        reports: ReportReads,
         tick_seconds: float = 60.0,
     ) -> None:
         super().__init__()
@@ -48,7 +48,7 @@ class RecordingRetention(PeriodicJob):
         if keep_days is None:
             return None  # keep forever
         try:
-            found = self.reports.call(recordings_report.ended_before, cutoff(at, keep_days))
+            found = self.reports.read(recordings_report.ended_before, cutoff(at, keep_days))
         except ReportsUnavailable:
             log.warning("no report service answered: recordings are swept at the next tick")
             self.last_run = None

@@ -1,4 +1,4 @@
-"""Report calls over NATS request/reply (ARCHITECTURE §4): report replicas
+"""Report reads over NATS request/reply (ARCHITECTURE §4): report replicas
 (`quorum projector --reports`, adapters/report_replica.py) each build their own DuckDB
 copy of the reports from the stream and answer; the API (QUORUM_REPORTS=nats) asks
 through `NatsReports`.
@@ -22,11 +22,11 @@ import nats.errors
 
 from adapters.jetstream.client import JetStreamClient
 from adapters.jetstream.loop import run_sync
-from projections.report_calls import (
+from projections.report_reads import (
     CODEC,
     FRESHNESS_WAIT,
     Answer,
-    ReportCallFailed,
+    ReportReadFailed,
     ReportsUnavailable,
     name_of,
 )
@@ -52,7 +52,7 @@ T = TypeVar("T")
 
 
 class NatsReports:
-    """Report calls answered by whichever replica of the queue group (or by one)."""
+    """Report reads answered by whichever replica of the queue group (or by one)."""
 
     def __init__(
         self,
@@ -66,7 +66,7 @@ class NatsReports:
         self.wait = wait
         self.subject = f"{REPLICA_SUBJECT}.{replica}" if replica else CALL_SUBJECT
 
-    def call(
+    def read(
         self, function: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> Answer[T]:
         answer: Answer[T] = self.run(name_of(function), args, kwargs, self.head())
@@ -88,7 +88,7 @@ class NatsReports:
             raise ReportsUnavailable(NO_REPLICA) from None
         body = CODEC.loads(reply)
         if "error" in body:
-            raise ReportCallFailed(f"report replica {body['replica']}: {body['error']}")
+            raise ReportReadFailed(f"report replica {body['replica']}: {body['error']}")
         return Answer(body["value"], body["fresh"], body["position"], body["replica"])
 
     async def _ask(self, request: bytes) -> bytes:

@@ -1,5 +1,5 @@
 """`quorum projector --reports`: a report replica. It builds its own DuckDB copy of the
-reports from the stream and answers report calls over NATS (the contract is in
+reports from the stream and answers report reads over NATS (the contract is in
 adapters/report_client.py), in a queue group with the other replicas."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from adapters.jetstream.recorders import JetStreamApplicationRecorder
 from adapters.report_client import CALL_SUBJECT, PART, PART_HEADER, QUEUE, REPLICA_SUBJECT
 from projections.duck import ReportsDatabase
 from projections.engine import catch_up_together, runners_of, start_following
-from projections.report_calls import CODEC, LocalReports
+from projections.report_reads import CODEC, LocalReports
 
 MAX_WAIT = 30.0
 WORKERS = 8
@@ -35,7 +35,7 @@ def replica_path(data_dir: Path, replica_id: str) -> Path:
 
 class ReportReplica:
     """`quorum projector --reports`: the report projections on this replica's DuckDB
-    file, following the stream, answering report calls once caught up."""
+    file, following the stream, answering report reads once caught up."""
 
     def __init__(self, config: Config, nats_url: str, replica_id: str) -> None:
         self.replica_id = replica_id
@@ -111,6 +111,6 @@ class ReportReplica:
             )
             body = {"value": found.value, "fresh": found.fresh, "position": found.position}
         except Exception as e:
-            log.exception("report call failed")
+            log.exception("report read failed")
             body = {"error": f"{type(e).__name__}: {e}"}
         return CODEC.dumps({**body, "replica": self.replica_id})

@@ -9,7 +9,7 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.keystore import KeyStore, new_secret
 from domain.settings.model import KEY_NAMES, ServerSettings, key_id
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.actor import SYSTEM, acting_as
 
 

@@ -40,7 +40,7 @@ LINGER = 0.25
 
 
 @dataclass(frozen=True)
-class _Caller:
+class _Requester:
     app_id: str
     app_name: str | None
     scope: str
@@ -55,7 +55,7 @@ class _Call:
     exec_time_ms: int
     ip: str | None
     user_agent: str | None
-    caller: _Caller | None
+    caller: _Requester | None
     token: str | None
     """Only when authentication never ran (the request was refused before, e.g. a body
     that is not JSON): the writer checks it; it is never stored."""
@@ -130,7 +130,7 @@ class CallWriter:
                 exec_time_ms=call.exec_time_ms,
             )
 
-    def _caller_of(self, call: _Call) -> _Caller | None:
+    def _caller_of(self, call: _Call) -> _Requester | None:
         if call.token is None:
             return None
         try:
@@ -139,8 +139,8 @@ class CallWriter:
         except (InvalidToken, Unauthorized):
             return None
         if claims.scope == "server":
-            return _Caller(app.client_id, app.name, "server", app.client_id)
-        return _Caller(app.client_id, app.name, "user", claims.subject)
+            return _Requester(app.client_id, app.name, "server", app.client_id)
+        return _Requester(app.client_id, app.name, "user", claims.subject)
 
 
 class ApplicationAudit:
@@ -179,7 +179,7 @@ class ApplicationAudit:
         caller = None
         if principal is not None:
             scope_name = "server" if principal.scope == "server" else "user"
-            caller = _Caller(principal.app_id, principal.app_name, scope_name, principal.name)
+            caller = _Requester(principal.app_id, principal.app_name, scope_name, principal.name)
         headers = dict(scope.get("headers") or [])
         client = scope.get("client")
         call = _Call(

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.identity.directory_port import DirectoryNotConfigured, DirectoryUnavailable
-from domain.identity.sign_in import AccountLocked
+from domain.identity.sign_in_service import AccountLocked
 from domain.licensing.terms import LicenceUnavailable
 from domain.shared.errors import (
     AlreadyExists,

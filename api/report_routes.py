@@ -1,6 +1,6 @@
 """A report's routes from its declaration (projections/report_spec.py): the list, its
 `/export` (CSV) and its `DELETE` by filter, each filter a typed, documented query
-parameter. Every read goes through the report calls (projections/report_calls.py);
+parameter. Every read goes through the report reads (projections/report_reads.py);
 a deletion is the `ReportDeletions` use case (domain/operations/report_deletion_service.py).
 """
 
@@ -26,8 +26,8 @@ from domain.operations.report_deletion_service import ReportDeletions
 from domain.settings.rules import timezone as check_timezone
 from domain.shared.actor import acting_as
 from domain.shared.errors import invalid
-from projections.report_calls import Answer, ReportCallFailed, ReportsUnavailable
-from projections.report_query import MAX_PAGE_SIZE
+from projections.report_paging import MAX_PAGE_SIZE
+from projections.report_reads import Answer, ReportReadFailed, ReportsUnavailable
 from projections.report_spec import Filter, FilterValues, Report
 
 FRESHNESS_WAIT = 5.0
@@ -76,21 +76,21 @@ def reports_answering() -> Iterator[None]:
         yield
     except ReportsUnavailable as e:
         raise HTTPException(503, str(e), headers={"Retry-After": "2"}) from None
-    except ReportCallFailed as e:  # e.g. a replica older than this API
+    except ReportReadFailed as e:  # e.g. a replica older than this API
         raise HTTPException(502, str(e)) from None
 
 
-def report_call(
+def report_read(
     system: QuorumSystem,
     function: Callable[Concatenate[Any, P], T],
     /,
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> Answer[T]:
-    """Every report read and count: `function` (registered in projections/report_calls.py)
+    """Every report read and count: `function` (registered in projections/report_reads.py)
     on the reports, in-process or by a report replica, once fresh."""
     with reports_answering():
-        return system.report_calls.call(function, *args, **kwargs)
+        return system.report_reads.read(function, *args, **kwargs)
 
 
 def answer(
@@ -106,7 +106,7 @@ def answer(
     if order.sort_field not in report.sortable:
         raise invalid("sort_field", f"sort by one of {', '.join(report.sortable)}")
     fmt = viewer_format(system, principal, _timezone(order.timezone))
-    found = report_call(
+    found = report_read(
         system,
         report.rows,
         filters,

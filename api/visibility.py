@@ -1,4 +1,4 @@
-"""Whose conferences and sessions a caller may see and change (guide §15.1, OA-05).
+"""Whose conferences and sessions a requester may see and change (guide §15.1, OA-05).
 
 Administrators and server-scope applications: every one. A user (a user-scope
 application token, or the built-in client's): only conferences they own or are invited
@@ -17,7 +17,7 @@ from fastapi import Depends
 
 from api.auth import Principal, writing_own
 from api.dependencies.conferencing import ConferencesQuery, ConferencesView
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.errors import Forbidden, NotFound
 from projections import conferences as view
 from projections.conferences import ConferenceRow
@@ -25,13 +25,13 @@ from projections.report_spec import FilterValues
 
 
 def party(principal: Principal) -> str | None:
-    """The user a caller's lists are limited to; None: an administrator sees all."""
+    """The user a requester's lists are limited to; None: an administrator sees all."""
     return principal.name if principal.role == "user" else None
 
 
 def conference(conferences: ConferencesQuery, principal: Principal, cid: str) -> ConferenceRow:
-    """The conference `cid` as the caller may see it; 404 when it does not exist or
-    the caller is a user neither owning it nor invited."""
+    """The conference `cid` as the requester may see it; 404 when it does not exist or
+    the requester is a user neither owning it nor invited."""
     row = conferences.find(cid)
     user = party(principal)
     if row is None or (user is not None and not view.is_party(row, user)):
@@ -45,7 +45,7 @@ def check_may_see(conferences: ConferencesQuery, principal: Principal, cid: str)
 
 
 def owned(conferences: ConferencesQuery, principal: Principal, cid: str) -> ConferenceRow:
-    """The conference `cid` if the caller may change it: only its owner changes a
+    """The conference `cid` if the requester may change it: only its owner changes a
     conference (administrators change any)."""
     row = conference(conferences, principal, cid)
     user = party(principal)
@@ -59,19 +59,19 @@ def check_may_change(conferences: ConferencesQuery, principal: Principal, cid: s
         owned(conferences, principal, cid)
 
 
-def caller(conferences: ConferencesQuery, principal: Principal, cid: str) -> Caller:
+def requester(conferences: ConferencesQuery, principal: Principal, cid: str) -> Requester:
     """Who manages a running conference's participants. The owner, from the API, with
     the authority of an administrator; an invitee by the domain's moderator rule
     (a moderator taking part, §2.3)."""
     user = party(principal)
     if user is None or conference(conferences, principal, cid).owner.lower() == user:
-        return Caller(admin=principal.name)
-    return Caller(user_id=user)
+        return Requester(admin=principal.name)
+    return Requester(user_id=user)
 
 
 def changing(*permissions: str) -> Any:
-    """`Annotated[Principal, changing("conferences:write")]`: `writing_own`, and a caller
-    who may change the conference `{cid}`. A dependency, so that a refused caller hears
+    """`Annotated[Principal, changing("conferences:write")]`: `writing_own`, and a requester
+    who may change the conference `{cid}`. A dependency, so that a refused requester hears
     403/404 before anything about the body it sent."""
     writer = writing_own(*permissions)
 
@@ -87,16 +87,16 @@ def changing(*permissions: str) -> Any:
 
 
 def managing(*permissions: str) -> Any:
-    """`Annotated[Caller, managing("conferences.participants:write")]`: who manages the
-    running conference `{cid}` (`caller`), for a `writing_own` principal."""
+    """`Annotated[Requester, managing("conferences.participants:write")]`: who manages the
+    running conference `{cid}` (`requester`), for a `writing_own` principal."""
     writer = writing_own(*permissions)
 
     def manager(
         cid: str,
         conferences: ConferencesView,
         principal: Principal = writer,
-    ) -> Caller:
-        return caller(conferences, principal, cid)
+    ) -> Requester:
+        return requester(conferences, principal, cid)
 
     return Depends(manager)
 

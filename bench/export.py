@@ -7,7 +7,7 @@ A fresh nats-server and a `QuorumSystem` with its reports; the Events table is f
 with `--rows` realistic rows by one INSERT (sign-ins and status changes over a year, so
 the viewer's zone changes offset inside the range; one row in 20 with a Cyrillic name,
 which the table stores as JSON escapes, some with quotes, delimiters and line breaks).
-Then `routes.answer` (the report call, the CSV form, `csv.line`, `csv_response`) with
+Then `routes.answer` (the report read, the CSV form, `csv.line`, `csv_response`) with
 its streamed body consumed, as `GET /logs/events/export` does; and, as the baseline in
 the same run, the row-by-row path it replaced (every row as a dict with datetimes and
 decoded JSON, `render`, `json.dumps`, `csv.writer`), whose bytes must be the same.
@@ -155,7 +155,7 @@ def old_chunks(
 def export_before(system: QuorumSystem, fmt: ViewerFormat) -> tuple[int, int, str]:
     """The row-by-row path this replaced, on the same rows."""
     filters: dict[str, Any] = {}
-    found = system.report_calls.call(events_report.query, filters, paged=False)
+    found = system.report_reads.read(events_report.query, filters, paged=False)
     _, rows = found.value
     lines = (old_line(r, fmt) for r in rows)
     return consume(old_chunks(EVENTS_CSV.header, lines, fmt))
@@ -184,7 +184,7 @@ def main() -> None:
         print(f"filling the Events report with {args.rows:,} rows ...", flush=True)
         print(f"  {fill(system, args.rows):,} rows", flush=True)
         for runner in system.runners.values():
-            runner.catch_up()  # else each report call waits for freshness in vain
+            runner.catch_up()  # else each report read waits for freshness in vain
         print(f"exporting ({fmt.timezone}, {fmt.encoding}, {fmt.delimiter!r}) ...")
         now, (_, _, digest) = timed("route path now", lambda: export_now(system, fmt))
         if not args.no_baseline:

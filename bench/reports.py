@@ -644,7 +644,7 @@ def visibility(
 ) -> tuple[list[float], int]:
     """Milliseconds from `MessagingService.send` returning to the message's row in the
     Chat Messages report, while a background writer adds the usual mix. The row is
-    looked for after each commit of the reports' follower (as a report call waits), or
+    looked for after each commit of the reports' follower (as a report read waits), or
     every 0.5 ms with `busy_poll` (2,000 queries/s: load of its own on 2 cores)."""
     assert system.reports is not None
     follower = system.runners["chat"].follower
@@ -830,7 +830,7 @@ def section(f: Figures) -> str:
     lines += [
         f"{len(f.visibility_ms)} chat messages sent with `MessagingService.send`, each "
         f"timed from the save returning to its row found in `chat_messages` (looked for "
-        f"{'every 0.5 ms' if f.busy_poll else 'after each commit, as a report call waits'}"
+        f"{'every 0.5 ms' if f.busy_poll else 'after each commit, as a report read waits'}"
         f"), with the reports following live (one follower, one DuckDB transaction per "
         f"batch) and a background writer adding {f.background_events:,} "
         f"events of the same mix (≈ {BACKGROUND_RATE:,}/s): p50 {p50:.1f} ms, p99 "

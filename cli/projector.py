@@ -1,7 +1,7 @@
 """`quorum projector --reports`: a report replica for a scaled-out deployment.
 
 It builds the DuckDB reports on its own file (`<data dir>/replicas/<id>/`) from stream
-sequence 1, then answers report calls over NATS with the other replicas
+sequence 1, then answers report reads over NATS with the other replicas
 (adapters/report_replica.py); `quorum serve` / `quorum api` with QUORUM_REPORTS=nats
 asks them instead of building the reports itself.
 """

@@ -6,7 +6,7 @@ handler returns are handled before the next handler."""
 
 from __future__ import annotations
 
-from domain.licensing.service import ProLicenceLost
+from domain.licensing.licensing_service import ProLicenceLost
 from domain.sessions.attendance import Attendance
 from domain.sessions.lifecycle import SessionEnded, SessionStarted
 from domain.shared.bus import Table

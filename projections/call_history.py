@@ -36,7 +36,7 @@ from domain.signaling.call import Call
 from projections.duck import DuckDBProjection, Table
 from projections.engine import on
 from projections.report_deletions import in_sessions
-from projections.report_query import Step
+from projections.report_paging import Step
 from projections.report_spec import (
     Condition,
     CsvLayout,

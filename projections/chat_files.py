@@ -12,7 +12,7 @@ from domain.operations.report_deletion import ReportDeletion
 from projections.duck import DuckDBProjection
 from projections.engine import on
 from projections.report_deletions import in_sessions
-from projections.report_query import Step
+from projections.report_paging import Step
 from projections.report_spec import CsvLayout, FilterValues, Report, equals
 
 SORTABLE = ("date", "sender", "name", "size")

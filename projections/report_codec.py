@@ -1,4 +1,4 @@
-"""JSON for report calls over NATS: arguments and results come back as the same Python
+"""JSON for report reads over NATS: arguments and results come back as the same Python
 values (datetimes in their zone, tuples, filter dataclasses), so a route cannot tell a
 report replica's answer from an in-process one.
 
@@ -47,7 +47,7 @@ class Codec:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             name = type_name(type(value))
             if name not in self.types:
-                raise TypeError(f"{name} is not a report call type")
+                raise TypeError(f"{name} is not a report read type")
             fields = {f.name: self.encode(getattr(value, f.name)) for f in _init_fields(value)}
             return {TAG: "dataclass", "type": name, "v": fields}
         return _scalar(value)
@@ -67,7 +67,7 @@ class Codec:
         if tag == "dataclass":
             cls = self.types.get(data["type"])
             if cls is None:
-                raise TypeError(f"{data['type']} is not a report call type")
+                raise TypeError(f"{data['type']} is not a report read type")
             return cls(**{k: self.decode(v) for k, v in data["v"].items()})
         return _unscalar(tag, data)
 
@@ -94,7 +94,7 @@ def _scalar(value: Any) -> dict[str, Any]:
         return _tagged("uuid", str(value))
     if isinstance(value, bytes):
         return _tagged("bytes", base64.b64encode(value).decode())
-    raise TypeError(f"a {type(value).__name__} cannot be sent in a report call")
+    raise TypeError(f"a {type(value).__name__} cannot be sent in a report read")
 
 
 def _unscalar(tag: str, data: dict[str, Any]) -> Any:
@@ -112,7 +112,7 @@ def _unscalar(tag: str, data: dict[str, Any]) -> Any:
         "bytes": base64.b64decode,
     }
     if tag not in decoders:
-        raise TypeError(f"unknown tag {tag!r} in a report call")
+        raise TypeError(f"unknown tag {tag!r} in a report read")
     return decoders[tag](value)
 
 

@@ -4,8 +4,8 @@ deletion by filter removes, and (api/routes/report_routes.py) its list, `/export
 `DELETE` routes with each filter as a documented query parameter.
 
 A report's filter values travel as a plain mapping, filter key → parsed value (dates
-as datetimes, lists as tuples, unset filters absent or None), through the report calls
-(projections/report_calls.py) and, as JSON text, in a `ReportDeletion`'s `filters`.
+as datetimes, lists as tuples, unset filters absent or None), through the report reads
+(projections/report_reads.py) and, as JSON text, in a `ReportDeletion`'s `filters`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from domain.shared.errors import invalid
-from projections.report_query import ReportQuery, Step, run_report
+from projections.report_paging import ReportPaging, Step, run_report
 
 Condition = tuple[str, list[Any]]
 """SQL condition and its parameters, as `DuckDBProjection.deletions_of` takes them."""
@@ -155,7 +155,7 @@ class CsvLayout:
 
 @dataclass(frozen=True, eq=False)
 class Report:
-    """A report's declaration; `rows` and `count` are its report calls."""
+    """A report's declaration; `rows` and `count` are its report reads."""
 
     name: str
     projection: str
@@ -164,7 +164,7 @@ class Report:
     sortable: tuple[str, ...]
     filters: tuple[Filter, ...]
     call: str = "query"
-    """The name of its `rows` report call within its projection (`events.query`)."""
+    """The name of its `rows` report read within its projection (`events.query`)."""
     json_columns: tuple[str, ...] = ()
     always: tuple[str, ...] = ()
     """Conditions every read has (e.g. a recording still running is not a file yet)."""
@@ -189,7 +189,7 @@ class Report:
         """The filter values a deletion's record (`filters_record`) was made from."""
         return {f.key: f.stored(record[f.key]) for f in self.filters if f.key in record}
 
-    def where(self, q: ReportQuery, filters: FilterValues) -> None:
+    def where(self, q: ReportPaging, filters: FilterValues) -> None:
         values = dict(filters)
         if self.adjust is not None:
             values = self.adjust(values)
@@ -218,7 +218,7 @@ class Report:
         """The rows a deletion by these filters removes (RPT-04): those matching, of
         stream sequence `through` or before. The count and the projection's deletion
         both use it, so the count is exact and a rebuilt report deletes the same rows."""
-        q = ReportQuery(sortable=())
+        q = ReportPaging(sortable=())
         self.where(q, filters)
         q.conditions.append("seq <= ?")
         q.params.append(through)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.dependencies import composed
-from domain.admins.service import AdminService
+from domain.admins.admins_service import AdminService
 
 
 def admin_service(request: Request) -> AdminService:

@@ -10,9 +10,9 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
 from api.dependencies import composed
-from domain.conferencing.service import ConferencesService
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
-from domain.sessions.service import SessionsService
+from domain.sessions.sessions_service import SessionsService
 from domain.shared.errors import NotFound, invalid
 from projections import conferences as view
 from projections.conferences import ConferenceRow, TemplateRow

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from api.dependencies import composed
 from domain.identity.aliases_service import AliasesService
 from domain.identity.groups_service import GroupsService
-from domain.identity.storage import UserStorageService
+from domain.identity.storage_service import UserStorageService
 from domain.identity.users_service import UsersService
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.dependencies import composed
-from domain.licensing.service import LicensingService
+from domain.licensing.licensing_service import LicensingService
 
 
 def licensing_service(request: Request) -> LicensingService:

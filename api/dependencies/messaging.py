@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.dependencies import composed
-from domain.messaging.files import ChatFilesService
+from domain.messaging.chat_files_service import ChatFilesService
 
 
 def chat_files_service(request: Request) -> ChatFilesService:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.dependencies import composed
-from domain.oauth.service import OAuthService
+from domain.oauth.oauth_service import OAuthService
 
 
 def oauth_service(request: Request) -> OAuthService:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.dependencies import composed
-from domain.recordings.service import RecordingsService
+from domain.recordings.recordings_service import RecordingsService
 
 
 def recordings_service(request: Request) -> RecordingsService:

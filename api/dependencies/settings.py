@@ -12,7 +12,7 @@ from api.dependencies import composed
 from api.schemas.common import Body as BodyModel
 from api.schemas.settings import SECTION_BODIES
 from domain.settings.rules import SECTIONS
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.errors import NotFound
 
 SECTION_MODELS: dict[str, type[BodyModel]] = dict(zip(SECTIONS, SECTION_BODIES, strict=True))

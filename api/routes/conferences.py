@@ -34,11 +34,11 @@ from api.schemas.conferences import (
     RegistrationForm,
 )
 from domain.conferencing.parameters import ConferenceFields
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.actor import Actor, acting_as
 from domain.shared.errors import invalid
 from projections import conferences as view
-from projections.report_query import MAX_PAGE_SIZE
+from projections.report_paging import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/conferences", tags=["conferences"])
 SHOWN_ONLY = ("url", "effective_join_methods")
@@ -214,7 +214,7 @@ def change_lock(
 ) -> dict[str, Any]:
     """Only a running conference is locked; it unlocks when its session ends (§14.3.1)."""
     with acting_as(principal.actor):
-        sessions.set_lock(cid, body.locked, Caller(admin=principal.name))
+        sessions.set_lock(cid, body.locked, Requester(admin=principal.name))
     return _shown(shown, cid)
 
 

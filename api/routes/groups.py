@@ -26,7 +26,7 @@ from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound, invalid
 from projections import directory
 from projections.directory import GroupRow
-from projections.report_query import MAX_PAGE_SIZE
+from projections.report_paging import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 

@@ -12,7 +12,7 @@ from api.auth import Reader, Writer
 from api.dependencies.identity import DirectoryQuery, DirectoryView
 from api.dependencies.licensing import Licensing
 from api.schemas.license import LicenceLoad, ProSettings
-from domain.licensing.service import LicensingService, ProSettingsChange
+from domain.licensing.licensing_service import LicensingService, ProSettingsChange
 from domain.licensing.views import Person, pro_view
 from domain.shared.actor import acting_as
 from domain.shared.clock import now

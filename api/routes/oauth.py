@@ -22,10 +22,10 @@ from api.auth import System, client_ip, user_agent_of
 from api.errors import error_response
 from api.schemas.common import Empty
 from api.schemas.oauth import TOKEN_BODY, TOKEN_ERRORS
-from domain.identity.sign_in import AccountLocked
+from domain.identity.sign_in_service import AccountLocked
 from domain.oauth import permissions as perms
 from domain.oauth.application import OAuthApplication
-from domain.oauth.service import IssuedToken, OAuthRefused
+from domain.oauth.oauth_service import IssuedToken, OAuthRefused
 from domain.shared.actor import Actor, acting_as
 from domain.shared.clock import now
 from domain.shared.errors import (

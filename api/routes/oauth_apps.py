@@ -20,11 +20,11 @@ from api.schemas.oauth import (
     TokenList,
 )
 from domain.oauth.application import OAuthApplication
-from domain.oauth.service import ApplicationFields, NewApplication
+from domain.oauth.oauth_service import ApplicationFields, NewApplication
 from domain.shared.actor import acting_as
 from domain.shared.clock import now
 from domain.shared.errors import invalid
-from projections.report_query import MAX_PAGE_SIZE
+from projections.report_paging import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/oauth2/applications", tags=["oauth2"])
 

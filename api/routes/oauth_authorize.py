@@ -16,7 +16,7 @@ from adapters.bootstrap import QuorumSystem
 from api import authorize_form as csrf
 from api.auth import System, client_ip, user_agent_of
 from api.authorize_form import AuthorizeParams
-from domain.identity.sign_in import AccountLocked
+from domain.identity.sign_in_service import AccountLocked
 from domain.oauth import permissions as perms
 from domain.oauth.application import OAuthApplication
 from domain.shared.actor import Actor, acting_as

@@ -19,7 +19,7 @@ from api.schemas.conferences import (
     Participants,
     ParticipantsCall,
 )
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.actor import acting_as
 from domain.shared.errors import invalid
 
@@ -35,7 +35,7 @@ def list_participants(
     conferences: ConferencesView,
 ) -> dict[str, Any]:
     """Joined and waiting participants, and the invitees who have not joined."""
-    participants = sessions.participants(cid, visibility.caller(conferences, principal, cid))
+    participants = sessions.participants(cid, visibility.requester(conferences, principal, cid))
     not_joined = sessions.not_joined(cid)
     return {
         "cnt": len(participants),
@@ -52,13 +52,13 @@ def list_participants(
 def add_participants(
     cid: str,
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
-    caller: Annotated[Caller, visibility.managing("conferences.participants:write")],
+    requester: Annotated[Requester, visibility.managing("conferences.participants:write")],
     body: Annotated[ParticipantsCall, parsed(ParticipantsCall)],
     sessions: Sessions,
 ) -> dict[str, Any]:
     """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
     with acting_as(principal.actor):
-        called = sessions.invite(cid, body.participants, caller)
+        called = sessions.invite(cid, body.participants, requester)
     return {"called": called}
 
 
@@ -71,7 +71,7 @@ def call_again(
 ) -> dict[str, Any]:
     """ "Call again": every invitee not connected is called (§14.3.2)."""
     with acting_as(principal.actor):
-        called = sessions.call_again(cid, visibility.caller(conferences, principal, cid))
+        called = sessions.call_again(cid, visibility.requester(conferences, principal, cid))
     return {"called": called}
 
 
@@ -84,7 +84,7 @@ def change_participant(
     cid: str,
     participant_id: str,
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
-    caller: Annotated[Caller, visibility.managing("conferences.participants:write")],
+    requester: Annotated[Requester, visibility.managing("conferences.participants:write")],
     body: Annotated[ParticipantChange, parsed(ParticipantChange, partial=True)],
     sessions: Sessions,
 ) -> dict[str, Any]:
@@ -97,14 +97,14 @@ def change_participant(
         if "admitted" in given:
             if body.admitted is not True:
                 raise invalid("admitted", "only true: a participant is admitted, not sent back")
-            participant = sessions.admit(cid, participant_id, caller)
+            participant = sessions.admit(cid, participant_id, requester)
         if "moderator" in given:
-            participant = sessions.set_moderator(cid, participant_id, body.moderator, caller)
+            participant = sessions.set_moderator(cid, participant_id, body.moderator, requester)
         if "podium" in given:
-            participant = sessions.set_podium(cid, participant_id, body.podium, caller)
+            participant = sessions.set_podium(cid, participant_id, body.podium, requester)
         if "microphone" in given or "camera" in given:
             participant = sessions.set_media(
-                cid, participant_id, body.microphone, body.camera, caller
+                cid, participant_id, body.microphone, body.camera, requester
             )
     return participant
 
@@ -118,4 +118,4 @@ def remove_participant(
     conferences: ConferencesView,
 ) -> None:
     with acting_as(principal.actor):
-        sessions.remove(cid, participant_id, visibility.caller(conferences, principal, cid))
+        sessions.remove(cid, participant_id, visibility.requester(conferences, principal, cid))

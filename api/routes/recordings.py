@@ -30,7 +30,7 @@ from api.schemas.common import Download
 from api.schemas.errors import only
 from api.schemas.reports import OwnRecordingsPage, RecordingsPage
 from domain.recordings.recording import Recording
-from domain.recordings.service import RecordingsService, RecordingUnavailable
+from domain.recordings.recordings_service import RecordingsService, RecordingUnavailable
 from domain.shared.actor import acting_as
 from projections.recordings_report import RECORDINGS_REPORT as RECORDINGS
 

@@ -48,7 +48,7 @@ from projections.chat_messages import CHAT_REPORT
 from projections.config_changes import CONFIG_CHANGES_REPORT
 from projections.endpoints_report import ENDPOINTS_REPORT
 from projections.events_report import EVENTS_REPORT
-from projections.report_query import MAX_PAGE_SIZE
+from projections.report_paging import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/logs", tags=["reports"])
 

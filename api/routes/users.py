@@ -43,7 +43,7 @@ from domain.shared.errors import Forbidden, NotFound, invalid
 from projections import directory
 from projections.call_history import CALLS_REPORT
 from projections.directory import UserRow
-from projections.report_query import MAX_PAGE_SIZE
+from projections.report_paging import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -98,7 +98,7 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-# -- request bodies (domain/oauth/service.py) -------------------------------------------
+# -- request bodies (domain/oauth/oauth_service.py) -------------------------------------------
 
 Permission = Annotated[str, one_of(PERMISSIONS)]
 """domain/oauth/permissions.py's PERMISSIONS (a test checks they stay the same)."""

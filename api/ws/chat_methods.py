@@ -24,7 +24,7 @@ def _conference_chat(request: Request) -> dict[str, Any]:
     """A message to everyone joined."""
     system, p = request.system, request.params
     cid = params.conference_id(p)
-    session, recipients = system.sessions.chat_audience(cid, request.caller)
+    session, recipients = system.sessions.chat_audience(cid, request.requester)
     message = system.messaging.send_to_session(
         request.user_id,
         session.session_id,

@@ -29,7 +29,9 @@ def _join(r: Request) -> dict[str, Any]:
         pin=r.params.get("pin"),
     )
     participant = joined.participant
-    listed = system.sessions.participants(cid, r.caller) if participant["state"] == "joined" else []
+    listed = (
+        system.sessions.participants(cid, r.requester) if participant["state"] == "joined" else []
+    )
     return {
         "cid": joined.session.cid,
         "session_id": joined.session.session_id,
@@ -39,32 +41,32 @@ def _join(r: Request) -> dict[str, Any]:
 
 
 def _participants(r: Request) -> dict[str, Any]:
-    return {"participants": r.system.sessions.participants(_cid(r), r.caller)}
+    return {"participants": r.system.sessions.participants(_cid(r), r.requester)}
 
 
 def _leave(r: Request) -> dict[str, Any]:
-    r.system.sessions.leave(_cid(r), r.caller)
+    r.system.sessions.leave(_cid(r), r.requester)
     return {"left": True}
 
 
 def _admit(r: Request) -> dict[str, Any]:
-    return {"participant": r.system.sessions.admit(_cid(r), _participant_id(r), r.caller)}
+    return {"participant": r.system.sessions.admit(_cid(r), _participant_id(r), r.requester)}
 
 
 def _remove(r: Request) -> dict[str, Any]:
-    r.system.sessions.remove(_cid(r), _participant_id(r), r.caller)
+    r.system.sessions.remove(_cid(r), _participant_id(r), r.requester)
     return {"removed": True}
 
 
 def _moderator(r: Request) -> dict[str, Any]:
     on = _flag(r, "on", "moderator")
-    participant = r.system.sessions.set_moderator(_cid(r), _participant_id(r), on, r.caller)
+    participant = r.system.sessions.set_moderator(_cid(r), _participant_id(r), on, r.requester)
     return {"participant": participant}
 
 
 def _podium(r: Request) -> dict[str, Any]:
     on = _flag(r, "on", "podium")
-    participant = r.system.sessions.set_podium(_cid(r), _participant_id(r), on, r.caller)
+    participant = r.system.sessions.set_podium(_cid(r), _participant_id(r), on, r.requester)
     return {"participant": participant}
 
 
@@ -72,36 +74,36 @@ def _media(r: Request) -> dict[str, Any]:
     microphone = _optional_flag(r, "microphone")
     camera = _optional_flag(r, "camera")
     participant = r.system.sessions.set_media(
-        _cid(r), _participant_id(r), microphone, camera, r.caller
+        _cid(r), _participant_id(r), microphone, camera, r.requester
     )
     return {"participant": participant}
 
 
 def _speaking(r: Request) -> dict[str, Any]:
-    return {"changed": r.system.sessions.speaking(_cid(r), r.caller)}
+    return {"changed": r.system.sessions.speaking(_cid(r), r.requester)}
 
 
-# The lock, the PIN and whom to call are checked after the caller is known to
+# The lock, the PIN and whom to call are checked after the requester is known to
 # moderate (a participant's attempt is 403 whatever it sends): by the domain, which
 # takes them as sent (the casts name the type a valid frame has).
 def _lock(r: Request) -> dict[str, Any]:
     locked = cast(bool, r.params.get("locked"))
-    return {"locked": r.system.sessions.set_lock(_cid(r), locked, r.caller).locked}
+    return {"locked": r.system.sessions.set_lock(_cid(r), locked, r.requester).locked}
 
 
 def _pin(r: Request) -> dict[str, Any]:
-    conference = r.system.sessions.set_pin(_cid(r), r.params.get("pin"), r.caller)
+    conference = r.system.sessions.set_pin(_cid(r), r.params.get("pin"), r.requester)
     return {"pin_required": conference.pin is not None}
 
 
 def _invite(r: Request) -> dict[str, Any]:
     recipients = cast(list[str], r.params.get("participants"))
-    called = r.system.sessions.invite(_cid(r), recipients, r.caller)
+    called = r.system.sessions.invite(_cid(r), recipients, r.requester)
     return {"called": called}
 
 
 def _end(r: Request) -> dict[str, Any]:
-    return {"session_id": r.system.sessions.end(_cid(r), r.caller)}
+    return {"session_id": r.system.sessions.end(_cid(r), r.requester)}
 
 
 def _cid(r: Request) -> str:
@@ -109,7 +111,7 @@ def _cid(r: Request) -> str:
 
 
 def _participant_id(r: Request) -> str:
-    """Any value: one that names no participant is a 404, after the caller's rights."""
+    """Any value: one that names no participant is a 404, after the requester's rights."""
     return str(r.params.get("participant_id"))
 
 

@@ -28,9 +28,9 @@ from api.ws.fanout import Fanout
 from api.ws.liveness import Liveness
 from api.ws.sockets import LocalSockets, send_all
 from domain.shared.actor import Actor, acting_as
-from domain.signaling.service import StatusChange
+from domain.signaling.endpoints_service import StatusChange
 from projections.endpoints_report import ConnectedEndpoint, connected_elsewhere
-from projections.report_calls import ReportsUnavailable
+from projections.report_reads import ReportsUnavailable
 
 log = logging.getLogger(__name__)
 LOST = "connection lost"
@@ -156,7 +156,7 @@ class Gateway:
     def _connected_elsewhere(self) -> list[ConnectedEndpoint]:
         """Endpoints of other gateways, from the Endpoints read model once up to date."""
         try:
-            return self.system.report_calls.call(connected_elsewhere, self.gateway_id).value
+            return self.system.report_reads.read(connected_elsewhere, self.gateway_id).value
         except ReportsUnavailable:
             return []  # no report service yet: the next beat asks again
 

@@ -10,7 +10,7 @@ from adapters.bootstrap import QuorumSystem
 from api.ws.connection import Connection
 from api.ws.gateway import Gateway
 from domain.sessions.guests import Needs
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class Request:
         return self.connection.endpoint_id
 
     @property
-    def caller(self) -> Caller:
-        return Caller(user_id=self.user_id, endpoint_id=self.endpoint_id)
+    def requester(self) -> Requester:
+        return Requester(user_id=self.user_id, endpoint_id=self.endpoint_id)
 
 
 Handler = Callable[[Request], dict[str, Any]]

@@ -8,11 +8,11 @@ from typing import Any, cast
 from uuid import UUID
 
 from domain.conferencing.conference import Change, Conference
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.invitations import REGISTRANT_PREFIX
 from domain.conferencing.parameters import ConferenceFields, check_parameters
 from domain.conferencing.registration import without_close_time
 from domain.conferencing.schedule import ONCE, VIRTUAL_ROOM, WEEKLY
-from domain.conferencing.service import ConferencesService
 from domain.conferencing.template import ConferenceTemplate
 from domain.shared.actor import current_actor
 from domain.shared.application import QuorumStore, find, with_retries

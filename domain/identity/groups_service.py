@@ -17,7 +17,7 @@ from domain.identity.rights import (
     check_rights,
     effective_rights,
 )
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.errors import Conflict, NotFound, invalid
 

@@ -15,7 +15,7 @@ from domain.identity.ids import check_user_id
 from domain.identity.password_policy import PasswordPolicy
 from domain.identity.rights import BandwidthLimits, check_bandwidth
 from domain.identity.user import PROFILE_FIELDS, User
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import (

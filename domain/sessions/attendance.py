@@ -13,7 +13,7 @@ from domain.conferencing.conference import Conference
 from domain.conferencing.invitations import USER as USER_INVITATION
 from domain.conferencing.invitations import kind as invitation_kind
 from domain.conferencing.runs import ConferenceRuns
-from domain.licensing.service import HOT_ATTEMPTS, Licences, ProLicenceLost
+from domain.licensing.licensing_service import HOT_ATTEMPTS, Licences, ProLicenceLost
 from domain.sessions.admission import GUEST, REGISTRANT, USER
 from domain.sessions.lifecycle import SessionEnded, SessionStarted
 from domain.sessions.session import (
@@ -26,8 +26,8 @@ from domain.sessions.session import (
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import Conflict, FieldProblem
+from domain.signaling.endpoints_service import EndpointsService
 from domain.signaling.ports import Pushes
-from domain.signaling.service import EndpointsService
 
 
 class Attendance:

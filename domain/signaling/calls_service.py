@@ -14,8 +14,8 @@ from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from domain.signaling.call import Call, new_session_id
+from domain.signaling.endpoints_service import EndpointsService, StatusChange
 from domain.signaling.ports import Pushes, RingTimers
-from domain.signaling.service import EndpointsService, StatusChange
 
 LOST = "connection lost"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from domain.signaling.service import StatusChange
+from domain.signaling.endpoints_service import StatusChange
 
 
 class Pushes(Protocol):

@@ -13,7 +13,7 @@ import pytest
 
 from domain.messaging.files import ChatFile
 from domain.messaging.message import UNAVAILABLE, ChatMessage, message_view
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.errors import DomainError, Forbidden, NotFound
 from tests.support import RunningApi
@@ -202,7 +202,7 @@ def test_a_group_file_message_is_in_the_sessions_file_list(api: RunningApi) -> N
     with api.client(api.user_token("jane")) as c:
         file_id = _upload(c, name="Slides.pptx").json()["file_id"]
 
-    session, recipients = sessions.chat_audience("weekly", Caller("jane", JANE_EP))
+    session, recipients = sessions.chat_audience("weekly", Requester("jane", JANE_EP))
     assert recipients == ["bob"]
     before = api.head()
     _domain_refusal(

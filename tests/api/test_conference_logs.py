@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from domain.recordings import Recording
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.actor import SYSTEM, acting_as
 from tests.api.test_oauth_applications import create_app
 from tests.api.test_user_scope import app_tokens, changes_since, people
@@ -43,7 +43,7 @@ def _record(api: RunningApi, session_id: str, cid: str, owner: str, minutes: int
 
 
 def _chat(api: RunningApi, cid: str, sender: str, text: str) -> None:
-    session, recipients = api.system.sessions.chat_audience(cid, Caller(sender, f"e-{sender}"))
+    session, recipients = api.system.sessions.chat_audience(cid, Requester(sender, f"e-{sender}"))
     with acting_as(SYSTEM):
         api.system.messaging.send_to_session(
             sender, session.session_id, session.cid, recipients, text

@@ -23,7 +23,7 @@ from projections import events_report
 from projections.duck import ReportsDatabase
 from projections.events_report import EVENTS_CSV, EventsReport
 from projections.local_times import local_time_sql
-from projections.report_calls import CODEC
+from projections.report_reads import CODEC
 from projections.report_spec import FilterValues
 
 BERLIN_SPRING = datetime(2025, 3, 30, 1, 0, tzinfo=UTC)  # 02:00 CET becomes 03:00 CEST

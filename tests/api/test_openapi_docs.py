@@ -10,7 +10,7 @@ import httpx
 
 from api.schemas.license import LicenceLoad
 from api.schemas.settings import SECTION_BODIES, SECTION_REPLIES, PreferencesChange
-from domain.admins.service import PREFERENCE_RULES
+from domain.admins.admins_service import PREFERENCE_RULES
 from domain.licensing.terms import POOLS
 from domain.oauth.permissions import PERMISSIONS
 from domain.settings.rules import SECTIONS

@@ -17,7 +17,7 @@ from domain.operations.report_deletion import (
     SESSIONS_PER_EVENT,
     ReportDeletion,
 )
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.errors import InvalidInput
 from tests.support import RunningApi
@@ -79,7 +79,7 @@ def _session(
     with api.client(api.user_token("jane")) as c:
         upload = c.post("/files", files={"file": ("notes.pdf", b"%PDF-1.4 x", "application/pdf")})
         assert upload.status_code == 201, upload.text
-    _, recipients = sessions.chat_audience(cid, Caller("jane", JANE_EP))
+    _, recipients = sessions.chat_audience(cid, Requester("jane", JANE_EP))
     with acting_as(SYSTEM):
         for i in range(messages):
             file_id = upload.json()["file_id"] if i == 0 else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from domain.shared.actor import SYSTEM, acting_as
 from tests.support import RunningApi
 
@@ -35,11 +35,11 @@ def _activity(api: RunningApi, token: str) -> str:
     jane = secrets.token_hex(16)
     sessions.join("weekly", user_id="jane", kind="user", endpoint_id=jane)
     sessions.join("weekly", user_id="bob", kind="user", endpoint_id=secrets.token_hex(16))
-    sessions.invite("weekly", ["carl"], Caller(user_id="jane", endpoint_id=jane))
+    sessions.invite("weekly", ["carl"], Requester(user_id="jane", endpoint_id=jane))
     with api.client(api.user_token("jane")) as c:
         sent = c.post("/files", files={"file": ("a.txt", b"notes", "text/plain")})
         assert sent.status_code == 201, sent.text
-    session, recipients = sessions.chat_audience("weekly", Caller("jane", jane))
+    session, recipients = sessions.chat_audience("weekly", Requester("jane", jane))
     with acting_as(SYSTEM):
         api.system.messaging.send_to_session(
             "jane", session_id, session.cid, recipients, "the notes", sent.json()["file_id"]

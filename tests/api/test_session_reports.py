@@ -8,7 +8,7 @@ import csv
 import io
 import secrets
 
-from domain.sessions.service import Caller
+from domain.sessions.sessions_service import Requester
 from tests.support import RunningApi
 
 
@@ -52,9 +52,9 @@ def test_a_session_lists_its_connections_and_its_invites(api: RunningApi) -> Non
     sessions.join("brainstorm", user_id="jane", kind="user", endpoint_id=jane)
     sessions.join("brainstorm", user_id="bob", kind="user", endpoint_id=bob)
     sessions.join("brainstorm", user_id="carla", kind="user", endpoint_id=carla)
-    sessions.leave("brainstorm", Caller(user_id="carla", endpoint_id=carla))
+    sessions.leave("brainstorm", Requester(user_id="carla", endpoint_id=carla))
     sessions.join("brainstorm", user_id="carla", kind="user", endpoint_id=carla_again)
-    sessions.invite("brainstorm", ["dave"], Caller(user_id="jane", endpoint_id=jane))
+    sessions.invite("brainstorm", ["dave"], Requester(user_id="jane", endpoint_id=jane))
 
     with api.client(token) as c:
         api.system.fresh("call_history")
@@ -192,7 +192,7 @@ def test_a_waiting_participant_joins_when_admitted(api: RunningApi) -> None:
     api.system.fresh("call_history")
     with api.client(token) as c:
         assert c.get(f"/logs/calls/{session_id}").json()["participants"] == 1
-        sessions.admit("lobby", bob.participant["participant_id"], Caller(admin="root"))
+        sessions.admit("lobby", bob.participant["participant_id"], Requester(admin="root"))
         api.system.fresh("call_history")
         assert c.get(f"/logs/calls/{session_id}").json()["participants"] == 2
         c.post("/conferences/lobby/stop")

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.identity.groups_service import GroupsService
-from domain.identity.sign_in import AccountLocked, SignInService
+from domain.identity.sign_in_service import AccountLocked, SignInService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore
 from domain.shared.clock import using_clock
 from domain.shared.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, Unauthorized

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.admins.admins_service import AdminService
 from domain.admins.model import AdminAccount
-from domain.admins.service import AdminService
 from domain.shared.application import QuorumStore
 from domain.shared.clock import using_clock
 from domain.shared.errors import AlreadyExists, InvalidInput, NotFound, Unauthorized

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from domain.settings.model import ServerSettings, key_id
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.actor import Actor, acting_as
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput, NotFound

@@ -1,5 +1,5 @@
 """Reports that scale out (issue 7 item 5): two `quorum projector --reports` replicas
-build their own DuckDB copies from the stream and answer report calls over NATS; an API
+build their own DuckDB copies from the stream and answer report reads over NATS; an API
 with QUORUM_REPORTS=nats answers through them exactly as an in-process API does."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from adapters.config import Config
 from adapters.report_client import NatsReports
 from adapters.report_replica import ReportReplica
 from projections import call_history, chat_messages, config_changes, endpoints_report, events_report
-from projections.report_calls import Answer, ReportCalls
+from projections.report_reads import Answer, ReportReads
 from tests.support import RunningApi, running_api
 from tests.ws_client import call_chat_and_meeting, people_and_room
 
@@ -123,7 +123,7 @@ def workload(api: RunningApi) -> None:
 
 
 def direct(api: RunningApi, replica_id: str) -> NatsReports:
-    """Report calls to one replica only (its own subject, not the queue group)."""
+    """Report reads to one replica only (its own subject, not the queue group)."""
     return NatsReports(api.system.recorder.client, api.head, replica=replica_id)
 
 
@@ -204,19 +204,19 @@ def test_both_replicas_answer_identically_and_like_the_local_reports(
     api: RunningApi, replicas: list[ReplicaProcess]
 ) -> None:
     workload(api)
-    local: ReportCalls = api.system.report_calls
+    local: ReportReads = api.system.report_reads
     one, two = direct(api, "r1"), direct(api, "r2")
     for function, args, kwargs in sample_calls(api):
-        mine = local.call(function, *args, **kwargs)
-        first = one.call(function, *args, **kwargs)
-        second = two.call(function, *args, **kwargs)
+        mine = local.read(function, *args, **kwargs)
+        first = one.read(function, *args, **kwargs)
+        second = two.read(function, *args, **kwargs)
         assert (first.replica, second.replica) == ("r1", "r2")
         assert first.fresh and second.fresh
         assert min(first.position, second.position) >= mine.position
         # repr: equal values of the same types, down to each datetime's zone.
         assert repr(first.value) == repr(mine.value), function.__name__
         assert repr(second.value) == repr(mine.value), function.__name__
-    total, rows = local.call(events_report.query, {}, paged=False).value
+    total, rows = local.read(events_report.query, {}, paged=False).value
     assert total == len(rows) > 20
 
 
@@ -255,12 +255,12 @@ def test_a_large_answer_comes_in_parts(
     try:
         replica.catch_up()
         replica.start()
-        found: Answer[tuple[int, list[dict[str, Any]]]] = direct(api, "inproc").call(
+        found: Answer[tuple[int, list[dict[str, Any]]]] = direct(api, "inproc").read(
             events_report.query, {}, paged=False
         )
     finally:
         replica.close()
-    mine = api.system.report_calls.call(events_report.query, {}, paged=False)
+    mine = api.system.report_reads.read(events_report.query, {}, paged=False)
     assert len(repr(found.value)) > 10 * 500
     assert repr(found.value) == repr(mine.value)
 

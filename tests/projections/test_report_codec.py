@@ -1,4 +1,4 @@
-"""Report calls over NATS carry the same Python values as in-process calls."""
+"""Report reads over NATS carry the same Python values as in-process calls."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from projections.endpoints_report import ConnectedEndpoint
-from projections.report_calls import CODEC, FUNCTIONS, UnknownCall, name_of
+from projections.report_reads import CODEC, FUNCTIONS, UnknownRead, name_of
 
 
 def round_trip(value: object) -> object:
@@ -60,5 +60,5 @@ def test_every_registered_function_has_a_name_and_others_are_refused() -> None:
     for name, function in FUNCTIONS.items():
         assert name_of(function) == name
     assert "events.query" in FUNCTIONS and "endpoints.count_older" in FUNCTIONS
-    with pytest.raises(UnknownCall):
+    with pytest.raises(UnknownRead):
         name_of(round_trip)

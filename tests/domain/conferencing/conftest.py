@@ -8,9 +8,9 @@ from typing import Any, cast
 
 import pytest
 
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.parameters import ConferenceFields
 from domain.conferencing.runs import ConferenceRuns
-from domain.conferencing.service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
 from domain.sessions.lifecycle import SessionRecords
 from domain.shared.application import QuorumStore

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.conferencing.auto_delete import AutoDeletion, deletable
-from domain.conferencing.service import ConferencesService
+from domain.conferencing.conferences_service import ConferencesService
 from domain.settings.conferences import DEFAULTS
 from domain.shared.errors import InvalidInput, NotFound
 from tests.domain.clock import T0, Clock

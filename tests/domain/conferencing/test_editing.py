@@ -11,8 +11,8 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.conferencing.cid_index import ConferenceId
 from domain.conferencing.conference import Conference
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.parameters import ConferenceFields
-from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import AlreadyExists, Conflict, InvalidInput
 from tests.domain.conferencing.conftest import appended, webinar

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.interpretation import claim_direction
 from domain.conferencing.parameters import ConferenceFields
-from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput
 from tests.domain.conferencing.conftest import appended

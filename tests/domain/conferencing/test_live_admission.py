@@ -8,8 +8,8 @@ from typing import Any, cast
 import pytest
 
 from domain.conferencing.conference import Conference
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.parameters import ConferenceFields
-from domain.conferencing.service import ConferencesService
 from domain.sessions.admission import (
     ENDPOINT,
     FEDERATED,

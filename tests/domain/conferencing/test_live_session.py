@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import pytest
 
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.parameters import ConferenceFields
-from domain.conferencing.service import ConferencesService
 from domain.sessions.session import JOINED, WAITING, LiveSession, new_participant_id
 from domain.shared.application import QuorumStore
 from domain.shared.clock import now

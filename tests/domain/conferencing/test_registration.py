@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from domain.conferencing.conference import Conference
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.parameters import ConferenceFields
-from domain.conferencing.service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import AlreadyExists, Conflict, InvalidInput
 from tests.domain.clock import Clock

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.due_actions import due_actions
 from domain.conferencing.occurrences import Occurrence, next_occurrence, occurrence_at
 from domain.conferencing.schedule import check_schedule
-from domain.conferencing.service import ConferencesService
 from tests.domain.clock import Clock
 from tests.domain.conferencing.conftest import unix
 

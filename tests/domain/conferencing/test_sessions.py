@@ -9,7 +9,7 @@ import re
 import pytest
 
 from domain.conferencing.conference import Conference
-from domain.conferencing.service import ConferencesService
+from domain.conferencing.conferences_service import ConferencesService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Conflict, InvalidInput, NotFound
 from tests.domain.clock import Clock

@@ -7,8 +7,8 @@ from typing import cast
 
 import pytest
 
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.parameters import ConferenceFields
-from domain.conferencing.service import ConferencesService
 from domain.conferencing.template import ConferenceTemplate
 from domain.conferencing.templates_service import TemplateFields, TemplatesService
 from domain.shared.actor import Actor, acting_as

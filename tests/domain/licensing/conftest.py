@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from domain.licensing.licensing_service import Licences, LicensingService, ProLicenceLost
 from domain.licensing.pool import LicencePool
-from domain.licensing.service import Licences, LicensingService, ProLicenceLost
 from domain.shared.application import QuorumStore
 from domain.shared.bus import MessageBus
 from tests.domain.clock import Clock

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from domain.licensing.licensing_service import LicensingService
 from domain.licensing.pool import LicencePool
-from domain.licensing.service import LicensingService
 from domain.licensing.terms import LicenceUnavailable
 from domain.shared.actor import Actor, acting_as
 from domain.shared.application import QuorumStore, with_retries

@@ -8,7 +8,7 @@ import pytest
 from domain.oauth import permissions as perms
 from domain.oauth.application import OAuthApplication
 from domain.oauth.codes import CodeRecord, CodeRefused, check_redeemable
-from domain.oauth.service import OAuthRefused, OAuthService
+from domain.oauth.oauth_service import OAuthRefused, OAuthService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import InvalidInput
 from tests.domain.clock import Clock

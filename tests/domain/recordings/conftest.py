@@ -7,8 +7,8 @@ from typing import BinaryIO
 
 import pytest
 
-from domain.recordings.service import RecordingsService
-from domain.settings.service import SettingsService
+from domain.recordings.recordings_service import RecordingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore
 from tests.domain.clock import Clock
 

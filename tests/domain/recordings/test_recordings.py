@@ -10,9 +10,9 @@ import pytest
 
 from domain.recordings import Recording
 from domain.recordings.recording import AUTOMATIC, MANUAL, NO_TITLE
+from domain.recordings.recordings_service import RecordingsService, RecordingUnavailable
 from domain.recordings.retention import RecordingsExpired
-from domain.recordings.service import RecordingsService, RecordingUnavailable
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore
 from domain.shared.errors import Forbidden, InvalidInput, NotFound
 from domain.shared.validation import Patch

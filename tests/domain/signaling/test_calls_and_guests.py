@@ -21,7 +21,7 @@ from domain.shared.application import QuorumStore
 from domain.shared.errors import Forbidden, InvalidInput
 from domain.signaling.call import Call, new_session_id
 from domain.signaling.calls_service import RingTimeout
-from domain.signaling.service import StatusChange
+from domain.signaling.endpoints_service import StatusChange
 from tests.domain.clock import Clock
 
 

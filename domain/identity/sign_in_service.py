@@ -12,12 +12,12 @@ from domain.identity.groups_service import GroupsService
 from domain.identity.lockout import LockoutPolicy, count_failure, lock_until
 from domain.identity.login_attempts import UnknownLogin
 from domain.identity.rights import rights_bits
-from domain.identity.storage import UserStorageService
+from domain.identity.storage_service import UserStorageService
 from domain.identity.user import User
 from domain.identity.users_service import UsersService
 from domain.identity.zones import check_sign_in_allowed
 from domain.settings.model import ServerSettings
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import DomainError, FieldProblem, Forbidden, Unauthorized
@@ -42,7 +42,7 @@ class AccountLocked(DomainError):
 
 
 @dataclass(frozen=True)
-class UserSession:
+class UserSignIn:
     user_id: str
     session_id: str
     access_expires_at: datetime
@@ -73,7 +73,7 @@ class SignInService:
 
     def sign_in(
         self, login: str, password: str, ip: str | None, method: str = "login_password"
-    ) -> UserSession:
+    ) -> UserSignIn:
         settings = self.settings.get()
         zones = settings.section("auth-zones")["zones"]
         if self.users.source() == "ldap":
@@ -100,7 +100,7 @@ class SignInService:
 
     def _sign_in_with_directory(
         self, login: str, password: str, ip: str | None, method: str, settings: ServerSettings
-    ) -> UserSession:
+    ) -> UserSignIn:
         """LDAP mode: the directory checks the password (a bind, §13.8); lockout, zones
         and sessions stay ours (§13.10.2 applies in both modes)."""
         assert self.storage is not None, "LDAP mode needs the user storage service"
@@ -133,8 +133,8 @@ class SignInService:
         policy: LockoutPolicy,
         zone: str,
         method: str,
-    ) -> UserSession:
-        outcome: list[UserSession | DomainError] = []
+    ) -> UserSignIn:
+        outcome: list[UserSignIn | DomainError] = []
 
         def attempt() -> None:
             outcome.clear()
@@ -166,10 +166,10 @@ class SignInService:
             raise result
         return result
 
-    def _open_session(self, user: User, method: str, zone: str, at: datetime) -> UserSession:
+    def _open_session(self, user: User, method: str, zone: str, at: datetime) -> UserSignIn:
         hours = self.settings.get().main["token_validity_hours"]
         rights = self.groups.rights_of(user.group_ids)
-        session = UserSession(
+        session = UserSignIn(
             user_id=user.user_id,
             session_id=secrets.token_hex(16),
             access_expires_at=at + timedelta(hours=hours),
@@ -187,9 +187,9 @@ class SignInService:
         )
         return session
 
-    def refresh(self, user_id: str, session_id: str) -> UserSession:
+    def refresh(self, user_id: str, session_id: str) -> UserSignIn:
         user = self.authenticate(user_id, session_id)
-        return UserSession(
+        return UserSignIn(
             user_id=user.user_id,
             session_id=session_id,
             access_expires_at=now() + REFRESHED_ACCESS_VALIDITY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain.licensing.service import HOT_ATTEMPTS, Licences
+from domain.licensing.licensing_service import HOT_ATTEMPTS, Licences
 from domain.licensing.terms import ONLINE
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.errors import NotFound

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.conferencing.conference import Conference
+from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.invitations import ENDPOINT as ENDPOINT_INVITATION
 from domain.conferencing.invitations import USER as USER_INVITATION
 from domain.conferencing.invitations import kind as invitation_kind
 from domain.conferencing.schedule import NONE
-from domain.conferencing.service import ConferencesService
 from domain.identity.groups_service import GroupsService
 from domain.identity.users_service import UsersService
-from domain.licensing.service import HOT_ATTEMPTS, Licences
+from domain.licensing.licensing_service import HOT_ATTEMPTS, Licences
 from domain.licensing.terms import unavailable
 from domain.sessions.admission import (
     ENDPOINT,
@@ -46,12 +46,12 @@ from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.bus import Publish, ignore
 from domain.shared.clock import now
 from domain.shared.errors import Conflict, FieldProblem, Forbidden, NotFound, invalid
+from domain.signaling.endpoints_service import EndpointsService
 from domain.signaling.ports import Pushes
-from domain.signaling.service import EndpointsService
 
 
 @dataclass(frozen=True)
-class Caller:
+class Requester:
     """Who asks: a participant from their client, or an admin through the API."""
 
     user_id: str | None = None
@@ -107,23 +107,23 @@ class SessionsService:
             )
         return conference, session
 
-    def participants(self, cid: str, caller: Caller) -> list[dict[str, Any]]:
-        """What the caller may see: a waiting participant sees nobody (§3.5); only
+    def participants(self, cid: str, requester: Requester) -> list[dict[str, Any]]:
+        """What the requester may see: a waiting participant sees nobody (§3.5); only
         moderators and admins see who waits."""
         _, session = self.running(cid)
-        if caller.admin is None:
-            own = self._own(session, caller)
+        if requester.admin is None:
+            own = self._own(session, requester)
             if own["state"] == WAITING:
                 raise _waiting("the participant list")
-        sees_waiting = caller.admin is not None or session.is_moderator(caller.user_id or "")
+        sees_waiting = requester.admin is not None or session.is_moderator(requester.user_id or "")
         return [view(p) for p in session.present() if p["state"] == JOINED or sees_waiting]
 
-    def chat_audience(self, cid: str, caller: Caller) -> tuple[LiveSession, list[str]]:
-        """The session and the user IDs a group-chat message from the caller reaches:
+    def chat_audience(self, cid: str, requester: Requester) -> tuple[LiveSession, list[str]]:
+        """The session and the user IDs a group-chat message from the requester reaches:
         the other joined participants. No chat in the waiting room (§3.5); a guest
         writes only when the webinar allows it (§14.4.7)."""
         conference, session = self.running(cid)
-        own = self._own(session, caller)
+        own = self._own(session, requester)
         if own["state"] == WAITING:
             raise _waiting("chat")
         permissions = conference.param("guest_permissions") or {}
@@ -190,10 +190,10 @@ class SessionsService:
         self._announce(joined.session, joined.participant, joined.participant["state"])
         return joined
 
-    def leave(self, cid: str, caller: Caller) -> None:
-        """The caller hangs up (from the endpoint they joined with)."""
+    def leave(self, cid: str, requester: Requester) -> None:
+        """The requester hangs up (from the endpoint they joined with)."""
         _, session = self.running(cid)
-        self._leave(session.session_id, self._own(session, caller)["participant_id"], "hangup")
+        self._leave(session.session_id, self._own(session, requester)["participant_id"], "hangup")
 
     def leave_endpoint(self, user_id: str, endpoint_id: str, cause: str) -> None:
         """The endpoint went away: it leaves every session it was in (recorded once)."""
@@ -211,9 +211,9 @@ class SessionsService:
             raise invalid("participant_id", "not a SIP/H.323/RTSP participant")
         self._leave(session.session_id, participant["participant_id"], cause)
 
-    def remove(self, cid: str, participant_id: str, caller: Caller) -> None:
+    def remove(self, cid: str, participant_id: str, requester: Requester) -> None:
         conference, session = self.running(cid)
-        self._moderating(conference, session, caller)
+        self._moderating(conference, session, requester)
         self._leave(session.session_id, session.get(participant_id)["participant_id"], "removed")
 
     def _leave(self, session_id: str, participant_id: str, cause: str) -> None:
@@ -222,21 +222,23 @@ class SessionsService:
 
     # -- moderating (§2.3, §14.3) -----------------------------------------------------
 
-    def admit(self, cid: str, participant_id: str, caller: Caller) -> Participant:
-        return self._moderate(cid, participant_id, caller, lambda s, p: s.admit(p), "admitted")
+    def admit(self, cid: str, participant_id: str, requester: Requester) -> Participant:
+        return self._moderate(cid, participant_id, requester, lambda s, p: s.admit(p), "admitted")
 
     def set_moderator(
-        self, cid: str, participant_id: str, granted: bool, caller: Caller
+        self, cid: str, participant_id: str, granted: bool, requester: Requester
     ) -> Participant:
         return self._moderate(
             cid,
             participant_id,
-            caller,
+            requester,
             lambda s, p: s.set_moderator(s.participants[p]["user_id"], granted),
         )
 
-    def set_podium(self, cid: str, participant_id: str, on: bool, caller: Caller) -> Participant:
-        return self._moderate(cid, participant_id, caller, lambda s, p: s.set_podium(p, on))
+    def set_podium(
+        self, cid: str, participant_id: str, on: bool, requester: Requester
+    ) -> Participant:
+        return self._moderate(cid, participant_id, requester, lambda s, p: s.set_podium(p, on))
 
     def set_media(
         self,
@@ -244,19 +246,19 @@ class SessionsService:
         participant_id: str,
         microphone: bool | None,
         camera: bool | None,
-        caller: Caller,
+        requester: Requester,
     ) -> Participant:
         """None: that device as it is."""
         return self._moderate(
-            cid, participant_id, caller, lambda s, p: s.set_media(p, microphone, camera)
+            cid, participant_id, requester, lambda s, p: s.set_media(p, microphone, camera)
         )
 
-    def speaking(self, cid: str, caller: Caller) -> list[Participant]:
+    def speaking(self, cid: str, requester: Requester) -> list[Participant]:
         """A smart meeting's client reports voice activity or content (§3.3)."""
 
         def attempt() -> tuple[LiveSession, list[tuple[str, bool]]]:
             _, session = self.running(cid)
-            own = self._own(session, caller)
+            own = self._own(session, requester)
             changes = session.speaking(own["participant_id"])
             if changes:
                 self.store.save(session)
@@ -268,49 +270,49 @@ class SessionsService:
             self._announce(session, participant, "updated")
         return changed
 
-    def set_lock(self, cid: str, locked: bool, caller: Caller) -> Conference:
+    def set_lock(self, cid: str, locked: bool, requester: Requester) -> Conference:
         conference, session = self.running(cid)
-        self._moderating(conference, session, caller)
+        self._moderating(conference, session, requester)
         conference = self.conferences.set_lock(conference.cid, locked)
         self._tell_everyone(session, "conference.state", _state(conference))
         return conference
 
-    def set_pin(self, cid: str, pin: str | bool | None, caller: Caller) -> Conference:
+    def set_pin(self, cid: str, pin: str | bool | None, requester: Requester) -> Conference:
         """Change or disable the PIN of a running conference (LIVE-02)."""
         conference, session = self.running(cid)
-        self._moderating(conference, session, caller)
+        self._moderating(conference, session, requester)
         conference = self.conferences.set_pin(conference.cid, pin)
         self._tell_everyone(session, "conference.state", _state(conference))
         return conference
 
-    def end(self, cid: str, caller: Caller) -> str:
+    def end(self, cid: str, requester: Requester) -> str:
         """The owner or a moderator ends the conference for everyone."""
         conference, session = self.running(cid)
-        self._moderating(conference, session, caller)
-        return self.conferences.stop(conference.cid, "admin" if caller.admin else "moderator")
+        self._moderating(conference, session, requester)
+        return self.conferences.stop(conference.cid, "admin" if requester.admin else "moderator")
 
     # -- calling people in (§14.3.1, §16.2.2) -----------------------------------------
 
-    def invite(self, cid: str, recipients: list[str], caller: Caller) -> list[str]:
+    def invite(self, cid: str, recipients: list[str], requester: Requester) -> list[str]:
         """Call users or devices into the running conference; returns who was called."""
         conference, session = self.running(cid)
-        self._moderating(conference, session, caller)
-        # Checked here, once the caller is known to moderate (a frame's value as sent).
+        self._moderating(conference, session, requester)
+        # Checked here, once the requester is known to moderate (a frame's value as sent).
         if not isinstance(recipients, list) or not recipients:
             raise invalid("participants", "a non-empty list of user IDs or call strings")
         called = [self._recipient(r, f"participants.{i}") for i, r in enumerate(recipients)]
-        return self._call(conference, called, caller.name)
+        return self._call(conference, called, requester.name)
 
-    def call_again(self, cid: str, caller: Caller) -> list[str]:
+    def call_again(self, cid: str, requester: Requester) -> list[str]:
         """Re-invite every invitee not connected ("Call again", LIVE-05)."""
         conference, session = self.running(cid)
-        self._moderating(conference, session, caller)
+        self._moderating(conference, session, requester)
         recipients = [
             i["id"]
             for i in self.not_joined(cid)
             if invitation_kind(i["id"]) in (USER_INVITATION, ENDPOINT_INVITATION)
         ]
-        return self._call(conference, recipients, caller.name)
+        return self._call(conference, recipients, requester.name)
 
     def _call(self, conference: Conference, recipients: list[str], by: str) -> list[str]:
         return self.attendance.call(conference, recipients, by)
@@ -401,12 +403,12 @@ class SessionsService:
             "joined_at": now().isoformat(),
         }
 
-    def _own(self, session: LiveSession, caller: Caller) -> Participant:
-        """The caller's participant: the one on their endpoint, else their only one."""
+    def _own(self, session: LiveSession, requester: Requester) -> Participant:
+        """The requester's participant: the one on their endpoint, else their only one."""
         own = [
             p
-            for p in session.of_user(caller.user_id or "")
-            if caller.endpoint_id is None or p["endpoint_id"] == caller.endpoint_id
+            for p in session.of_user(requester.user_id or "")
+            if requester.endpoint_id is None or p["endpoint_id"] == requester.endpoint_id
         ]
         if not own:
             raise Forbidden(
@@ -415,11 +417,13 @@ class SessionsService:
             )
         return own[0]
 
-    def _moderating(self, conference: Conference, session: LiveSession, caller: Caller) -> None:
+    def _moderating(
+        self, conference: Conference, session: LiveSession, requester: Requester
+    ) -> None:
         """Admins, and the owner, moderators and operators taking part (§2.3)."""
-        if caller.admin is not None:
+        if requester.admin is not None:
             return
-        own = self._own(session, caller)
+        own = self._own(session, requester)
         if own["state"] == WAITING:
             raise _waiting("moderation")
         if own["role"] == PARTICIPANT and not session.is_moderator(own["user_id"]):
@@ -429,7 +433,7 @@ class SessionsService:
         self,
         cid: str,
         participant_id: str,
-        caller: Caller,
+        requester: Requester,
         change: Callable[[LiveSession, str], object],
         announced: str = "updated",
     ) -> Participant:
@@ -437,7 +441,7 @@ class SessionsService:
 
         def attempt() -> tuple[LiveSession, Participant]:
             conference, session = self.running(cid)
-            self._moderating(conference, session, caller)
+            self._moderating(conference, session, requester)
             target = session.get(participant_id)["participant_id"]
             version = session.version
             change(session, target)

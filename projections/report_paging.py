@@ -24,7 +24,7 @@ _TIMESTAMPS: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 
 
 @dataclass
-class ReportQuery:
+class ReportPaging:
     """Where-clauses with their parameters, a sort column and a page."""
 
     sortable: tuple[str, ...]
@@ -148,7 +148,7 @@ def run_report(
     table: str,
     columns: tuple[str, ...],
     sortable: tuple[str, ...],
-    where: Callable[[ReportQuery], None],
+    where: Callable[[ReportPaging], None],
     *,
     json_columns: tuple[str, ...] = (),
     sort_field: str | None = None,
@@ -161,8 +161,8 @@ def run_report(
 ) -> tuple[int, list[dict[str, Any]]]:
     """One page (or all) of a report table: `where` adds the report's own filters,
     `each` touches every row. With `csv_zone`, every row for a CSV export
-    (`ReportQuery.export`)."""
-    q = ReportQuery(
+    (`ReportPaging.export`)."""
+    q = ReportPaging(
         sortable=sortable,
         sort_field=sort_field,
         descending=descending,

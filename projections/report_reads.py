@@ -88,11 +88,11 @@ class ReportsUnavailable(Exception):
     """No report service answered (none running, or too slow)."""
 
 
-class ReportCallFailed(Exception):
+class ReportReadFailed(Exception):
     """The report service answered that the call failed (a bug, not bad input)."""
 
 
-class UnknownCall(ReportCallFailed):
+class UnknownRead(ReportReadFailed):
     pass
 
 
@@ -108,8 +108,8 @@ class Answer(Generic[T]):
     """The report replica that answered (None: in-process)."""
 
 
-class ReportCalls(Protocol):
-    def call(
+class ReportReads(Protocol):
+    def read(
         self, function: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> Answer[T]:
         """`function(reports database, *args, **kwargs)`, once fresh."""
@@ -119,12 +119,12 @@ class ReportCalls(Protocol):
 def name_of(function: Callable[..., Any]) -> str:
     name = _NAMES.get(function)
     if name is None:
-        raise UnknownCall(f"{function.__module__}.{function.__name__} is not in REPORTS")
+        raise UnknownRead(f"{function.__module__}.{function.__name__} is not in REPORTS")
     return name
 
 
 class LocalReports:
-    """Report calls on this process's DuckDB reports."""
+    """Report reads on this process's DuckDB reports."""
 
     def __init__(
         self,
@@ -139,7 +139,7 @@ class LocalReports:
         """The stream's last sequence now: a call waits until its projection applied it."""
         self.wait = wait
 
-    def call(
+    def read(
         self, function: Callable[Concatenate[Any, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> Answer[T]:
         answer: Answer[T] = self.run(name_of(function), args, kwargs, self.head(), self.wait)
@@ -156,7 +156,7 @@ class LocalReports:
         """Call `name` once its projection has applied `fresh_to` (or `wait` is over)."""
         function = FUNCTIONS.get(name)
         if function is None:
-            raise UnknownCall(f"no report call {name!r}")
+            raise UnknownRead(f"no report read {name!r}")
         runner = self.runners[projection_of(name)]
         fresh = runner.wait_until_applied(fresh_to, wait)
         position = runner.projection.position()

@@ -36,7 +36,7 @@ def _language(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class AdminSession:
+class AdminSignIn:
     account: AdminAccount
     session_id: str
     expires_at: datetime
@@ -72,7 +72,7 @@ class AdminService:
             raise NotFound(f"no administrator named {name!r}")
         return account
 
-    def log_in(self, name: str, password: str) -> AdminSession:
+    def log_in(self, name: str, password: str) -> AdminSignIn:
         account = self._find(name) if isinstance(name, str) else None
         if account is None or account.removed:
             raise Unauthorized("wrong login or password")
@@ -95,7 +95,7 @@ class AdminService:
             self.store.save(fresh)
             return fresh
 
-        return AdminSession(with_retries(record_login), session_id, expires_at)
+        return AdminSignIn(with_retries(record_login), session_id, expires_at)
 
     def log_out(self, name: str, session_id: str) -> None:
         def attempt() -> None:

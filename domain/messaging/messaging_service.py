@@ -7,7 +7,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.identity.users_service import UsersService
-from domain.messaging.files import ChatFile, ChatFilesService
+from domain.messaging.chat_files_service import ChatFilesService
+from domain.messaging.files import ChatFile
 from domain.messaging.message import MAX_TEXT, ChatMessage, Mailbox, group_recipient
 from domain.shared.application import QuorumStore, find, with_retries
 from domain.shared.clock import now

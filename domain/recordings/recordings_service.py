@@ -17,7 +17,7 @@ from domain.messaging.files import FileBytes
 from domain.recordings.recording import AUTOMATIC, MANUAL, NO_TITLE, Recording, recording_uuid
 from domain.recordings.retention import RecordingsExpired, cutoff, expired
 from domain.settings.recordings import DEFAULTS
-from domain.settings.service import SettingsService
+from domain.settings.settings_service import SettingsService
 from domain.shared.application import QuorumStore, with_retries
 from domain.shared.clock import now
 from domain.shared.errors import FieldProblem, Forbidden, NotFound, invalid
