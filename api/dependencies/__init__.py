@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
+
+from adapters.bootstrap import QuorumSystem
+from domain.shared.errors import invalid
 
 
-def composed(request: Request) -> Any:
+def composed(request: Request) -> QuorumSystem:
     """The application composed at start-up (the one place routes reach it)."""
-    return request.app.state.system
+    system: QuorumSystem = request.app.state.system
+    return system
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The version an `If-Match: "<ETag>"` edit expects (None: any)."""
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
+    except ValueError:
+        raise invalid("If-Match", "must be the ETag of a previous GET") from None
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -11,8 +11,7 @@ from domain.admins.admins_service import AdminService
 
 
 def admin_service(request: Request) -> AdminService:
-    admins: AdminService = composed(request).admins
-    return admins
+    return composed(request).admins
 
 
 Admins = Annotated[AdminService, Depends(admin_service)]

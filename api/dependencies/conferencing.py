@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from api.dependencies import composed
 from domain.conferencing.conferences_service import ConferencesService
 from domain.conferencing.templates_service import TemplatesService
 from domain.sessions.sessions_service import SessionsService
-from domain.shared.errors import NotFound, invalid
+from domain.shared.errors import NotFound
 from projections import conferences as view
 from projections.conferences import ConferenceRow, TemplateRow
 
@@ -91,18 +91,15 @@ class ConferencesQuery:
 
 
 def conferences_service(request: Request) -> ConferencesService:
-    service: ConferencesService = composed(request).conferences
-    return service
+    return composed(request).conferences
 
 
 def templates_service(request: Request) -> TemplatesService:
-    service: TemplatesService = composed(request).templates
-    return service
+    return composed(request).templates
 
 
 def sessions_service(request: Request) -> SessionsService:
-    service: SessionsService = composed(request).sessions
-    return service
+    return composed(request).sessions
 
 
 def conferences_query(request: Request) -> ConferencesQuery:
@@ -120,19 +117,8 @@ def creation_right(request: Request) -> Callable[[str], bool]:
     return may_create
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
-    """The version an `If-Match: "<ETag>"` edit expects (None: any)."""
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError:
-        raise invalid("If-Match", "must be the ETag of a previous GET") from None
-
-
 Conferences = Annotated[ConferencesService, Depends(conferences_service)]
 Templates = Annotated[TemplatesService, Depends(templates_service)]
 Sessions = Annotated[SessionsService, Depends(sessions_service)]
 ConferencesView = Annotated[ConferencesQuery, Depends(conferences_query)]
 CreationRight = Annotated[Callable[[str], bool], Depends(creation_right)]
-ExpectedVersion = Annotated[int | None, Depends(expected_version)]

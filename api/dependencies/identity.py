@@ -15,23 +15,19 @@ from domain.identity.users_service import UsersService
 
 
 def users_service(request: Request) -> UsersService:
-    users: UsersService = composed(request).users
-    return users
+    return composed(request).users
 
 
 def groups_service(request: Request) -> GroupsService:
-    groups: GroupsService = composed(request).groups
-    return groups
+    return composed(request).groups
 
 
 def aliases_service(request: Request) -> AliasesService:
-    aliases: AliasesService = composed(request).aliases
-    return aliases
+    return composed(request).aliases
 
 
 def user_storage_service(request: Request) -> UserStorageService:
-    storage: UserStorageService = composed(request).storage
-    return storage
+    return composed(request).storage
 
 
 class DirectoryView:

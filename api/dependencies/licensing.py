@@ -11,8 +11,7 @@ from domain.licensing.licensing_service import LicensingService
 
 
 def licensing_service(request: Request) -> LicensingService:
-    licensing: LicensingService = composed(request).licensing
-    return licensing
+    return composed(request).licensing
 
 
 Licensing = Annotated[LicensingService, Depends(licensing_service)]

@@ -11,8 +11,7 @@ from domain.messaging.chat_files_service import ChatFilesService
 
 
 def chat_files_service(request: Request) -> ChatFilesService:
-    files: ChatFilesService = composed(request).files
-    return files
+    return composed(request).files
 
 
 ChatFiles = Annotated[ChatFilesService, Depends(chat_files_service)]

@@ -11,8 +11,7 @@ from domain.oauth.oauth_service import OAuthService
 
 
 def oauth_service(request: Request) -> OAuthService:
-    oauth: OAuthService = composed(request).oauth
-    return oauth
+    return composed(request).oauth
 
 
 OAuth = Annotated[OAuthService, Depends(oauth_service)]

@@ -11,8 +11,7 @@ from domain.recordings.recordings_service import RecordingsService
 
 
 def recordings_service(request: Request) -> RecordingsService:
-    recordings: RecordingsService = composed(request).recordings
-    return recordings
+    return composed(request).recordings
 
 
 Recordings = Annotated[RecordingsService, Depends(recordings_service)]

@@ -8,6 +8,7 @@ from fastapi import Body, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from adapters.server_secrets import ServerSecrets
 from api.dependencies import composed
 from api.schemas.common import Body as BodyModel
 from api.schemas.settings import SECTION_BODIES
@@ -19,8 +20,11 @@ SECTION_MODELS: dict[str, type[BodyModel]] = dict(zip(SECTIONS, SECTION_BODIES, 
 
 
 def settings_service(request: Request) -> SettingsService:
-    settings: SettingsService = composed(request).settings
-    return settings
+    return composed(request).settings
+
+
+def server_secrets(request: Request) -> ServerSecrets:
+    return composed(request).secrets
 
 
 def section_change(section: str, patch: Annotated[dict[str, Any], Body()]) -> BodyModel:
@@ -36,4 +40,5 @@ def section_change(section: str, patch: Annotated[dict[str, Any], Body()]) -> Bo
 
 
 Settings = Annotated[SettingsService, Depends(settings_service)]
+Secrets = Annotated[ServerSecrets, Depends(server_secrets)]
 SectionChange = Annotated[BodyModel, Depends(section_change)]

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api import visibility
 from api.auth import Principal, client_ip, reading, signed_in_with, writing_own
+from api.dependencies import ExpectedVersion
 from api.dependencies.conferencing import (
     Conferences,
     ConferencesQuery,
     ConferencesView,
     CreationRight,
-    ExpectedVersion,
     Sessions,
 )
 from api.schemas.common import Listing, documented_body, parsed

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
 from adapters.user_directory import BIND_PASSWORD
-from api.auth import Reader, System, Writer
+from api.auth import Reader, Writer
+from api.dependencies import ExpectedVersion
 from api.dependencies.identity import UserStorage
-from api.dependencies.settings import SectionChange, Settings
+from api.dependencies.settings import Secrets, SectionChange, Settings
 from api.schemas.errors import only
 from api.schemas.settings import (
     SECTION_DOCS,
@@ -23,7 +24,7 @@ from api.schemas.settings import (
 from domain.settings.model import ServerSettings
 from domain.settings.rules import SECTIONS
 from domain.shared.actor import acting_as
-from domain.shared.errors import NotFound, invalid
+from domain.shared.errors import NotFound
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
@@ -47,15 +48,6 @@ def _check_section(section: str) -> None:
         raise NotFound(f"no settings section {section!r}; sections: {', '.join(SECTIONS)}")
 
 
-def _expected_version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError:
-        raise invalid("If-Match", "must be the ETag of a previous GET") from None
-
-
 @router.get("/{section}", response_model=None, openapi_extra=SECTION_REPLY)
 def get_section(section: str, response: Response, _: Reader, service: Settings) -> dict[str, Any]:
     _check_section(section)
@@ -72,8 +64,8 @@ def edit_section(
     body: SectionChange,
     service: Settings,
     storage: UserStorage,
-    system: System,  # keeps the LDAP bind password among the server's secrets
-    if_match: Annotated[str | None, Header()] = None,
+    secrets: Secrets,  # keeps the LDAP bind password among the server's secrets
+    expected_version: ExpectedVersion,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
         if isinstance(body, UserStorageSwitch):
@@ -83,28 +75,28 @@ def edit_section(
         patch = body.model_dump(exclude_unset=True)
         password = patch.pop("bind_password", None) if section == "ldap" else None
         if password is not None:
-            system.secrets.set(BIND_PASSWORD, password)
-        settings, _changes = service.edit(section, patch, _expected_version(if_match))
+            secrets.set(BIND_PASSWORD, password)
+        settings, _changes = service.edit(section, patch, expected_version)
     response.headers["ETag"] = f'"{settings.version}"'
     return _section_view(settings, section)
 
 
 @router.post("/security/api-secret", response_model=ApiSecret)
-def regenerate_api_secret(principal: Writer, system: System) -> dict[str, Any]:
+def regenerate_api_secret(principal: Writer, secrets: Secrets) -> dict[str, Any]:
     """A new API secret key; the old one stops working at once (§12.2)."""
     with acting_as(principal.actor):
-        secret, change = system.secrets.regenerate("api_secret")
+        secret, change = secrets.regenerate("api_secret")
     return {"api_secret": secret, "api_secret_key_id": change["new"]}
 
 
 @router.post("/main/{key}", response_model=ConnectionKey)
-def regenerate_connection_key(key: str, principal: Writer, system: System) -> dict[str, Any]:
+def regenerate_connection_key(key: str, principal: Writer, secrets: Secrets) -> dict[str, Any]:
     """New user- or guest-connection authorization key (§9.1.3 items 5 and 6)."""
     name = KEY_ROUTES.get(key)
     if name is None:
         raise NotFound(f"no key {key!r}; keys: {', '.join(KEY_ROUTES)}")
     with acting_as(principal.actor):
-        _, change = system.secrets.regenerate(name)
+        _, change = secrets.regenerate(name)
     return {f"{name}_id": change["new"]}
 
 
