@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.dependencies import composed
-from api.schemas.common import Body as BodyModel
+from api.schemas.bodies import Body as BodyModel
 from api.schemas.settings import SECTION_BODIES
 from domain.settings.rules import SECTIONS
 from domain.settings.service import SettingsService
