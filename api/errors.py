@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -75,6 +77,32 @@ def error_response(
     return JSONResponse(error_body(status, message, problems, reason), status, headers=headers)
 
 
+_UNION_MEMBER = re.compile(r"^(?:str|bool|int|float|constrained-\w+|[\w-]+\[.*\])$")
+"""How pydantic names the members of a union in an error's location (`pin.bool`)."""
+
+
+def field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
+    """One problem per field, at the field's own location: a value no member of a union
+    (`pin: str | bool | None`) takes is one problem, its messages joined."""
+    merged: dict[str, FieldProblem] = {}
+    for err in errors:
+        location = [
+            str(part)
+            for part in err.get("loc", ())
+            if part not in ("body", "query")
+            and not (isinstance(part, str) and _UNION_MEMBER.match(part))
+        ]
+        field = ".".join(location) or "body"
+        reason = "required" if err.get("type") == "missing" else "invalid"
+        message = str(err.get("msg", "invalid value"))
+        if field not in merged:
+            merged[field] = FieldProblem(field, reason, message)
+        elif message not in merged[field].message:
+            joined = f"{merged[field].message}, or {message.removeprefix('Input should be ')}"
+            merged[field] = FieldProblem(field, merged[field].reason, joined)
+    return list(merged.values())
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, e: DomainError) -> JSONResponse:
@@ -84,12 +112,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, e: RequestValidationError) -> JSONResponse:
-        problems = []
-        for err in e.errors():
-            location = [str(part) for part in err.get("loc", ()) if part not in ("body", "query")]
-            field = ".".join(location) or "body"
-            reason = "required" if err.get("type") == "missing" else "invalid"
-            problems.append(FieldProblem(field, reason, str(err.get("msg", "invalid value"))))
+        problems = field_problems(e.errors())
         message = "; ".join(f"{p.field}: {p.message}" for p in problems)
         return error_response(400, message, problems)
 

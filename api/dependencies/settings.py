@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from adapters.server_secrets import ServerSecrets
 from api.dependencies import composed
-from api.schemas.common import Body as BodyModel
+from api.schemas.bodies import Body as BodyModel
 from api.schemas.settings import SECTION_BODIES
 from domain.settings.rules import SECTIONS
 from domain.settings.settings_service import SettingsService

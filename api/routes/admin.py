@@ -83,5 +83,5 @@ def change_preferences(
     admins: Admins,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        account = admins.change_preferences(principal.name, body.model_dump(exclude_unset=True))
+        account = admins.change_preferences(principal.name, body.given())
     return account.preferences

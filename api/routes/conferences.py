@@ -17,15 +17,13 @@ from api.dependencies.conferencing import (
     CreationRight,
     Sessions,
 )
-from api.schemas.common import Listing, documented_body, parsed
+from api.schemas.common import Listing
 from api.schemas.conferences import (
     Conference,
     ConferenceChange,
     ConferenceCreate,
     ConferenceId,
     ConferenceList,
-    InvitationAdd,
-    InvitationsAdd,
     InvitationsOrOne,
     LayoutChange,
     LockChange,
@@ -89,13 +87,12 @@ def list_conferences(
     "",
     status_code=201,
     response_model=Conference,
-    openapi_extra=documented_body(ConferenceCreate),
 )
 def create_conference(
     principal: Annotated[Principal, writing_own("conferences:write")],
     # Not even `topic` is required here: the domain names what is missing, and a user's
     # own conference needs no `owner`.
-    body: Annotated[ConferenceCreate, parsed(ConferenceCreate, partial=True)],
+    body: ConferenceCreate,
     conferences: Conferences,
     shown: ConferencesView,
     may_create: CreationRight,
@@ -123,13 +120,12 @@ def get_conference(
 @router.patch(
     "/{cid}",
     response_model=Conference,
-    openapi_extra=documented_body(ConferenceChange, partial=True),
 )
 def edit_conference(
     cid: str,
     response: Response,
     principal: Annotated[Principal, visibility.changing("conferences:write")],
-    body: Annotated[ConferenceChange, parsed(ConferenceChange, partial=True)],
+    body: ConferenceChange,
     conferences: Conferences,
     shown: ConferencesView,
     expected_version: ExpectedVersion,
@@ -176,11 +172,11 @@ def stop_conference(
     return _shown(shown, cid)
 
 
-@router.put("/{cid}/id", response_model=Conference, openapi_extra=documented_body(ConferenceId))
+@router.put("/{cid}/id", response_model=Conference)
 def change_conference_id(
     cid: str,
     principal: Annotated[Principal, visibility.changing("conferences:write")],
-    body: Annotated[ConferenceId, parsed(ConferenceId)],
+    body: ConferenceId,
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -190,11 +186,11 @@ def change_conference_id(
     return _shown(shown, conference.cid)
 
 
-@router.put("/{cid}/pin", response_model=Conference, openapi_extra=documented_body(PinChange))
+@router.put("/{cid}/pin", response_model=Conference)
 def change_pin(
     cid: str,
     principal: Annotated[Principal, visibility.changing("conferences:write")],
-    body: Annotated[PinChange, parsed(PinChange)],
+    body: PinChange,
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -204,11 +200,11 @@ def change_pin(
     return _shown(shown, cid)
 
 
-@router.put("/{cid}/lock", response_model=Conference, openapi_extra=documented_body(LockChange))
+@router.put("/{cid}/lock", response_model=Conference)
 def change_lock(
     cid: str,
     principal: Annotated[Principal, visibility.changing("conferences:write")],
-    body: Annotated[LockChange, parsed(LockChange)],
+    body: LockChange,
     sessions: Sessions,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -218,11 +214,11 @@ def change_lock(
     return _shown(shown, cid)
 
 
-@router.put("/{cid}/layout", response_model=Conference, openapi_extra=documented_body(LayoutChange))
+@router.put("/{cid}/layout", response_model=Conference)
 def change_layout(
     cid: str,
     principal: Annotated[Principal, visibility.changing("conferences:write")],
-    body: Annotated[LayoutChange, parsed(LayoutChange)],
+    body: LayoutChange,
     conferences: Conferences,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -247,12 +243,11 @@ def list_invitations(
     "/{cid}/invitations",
     status_code=201,
     response_model=Listing,
-    openapi_extra=documented_body(InvitationsAdd, InvitationAdd),
 )
 def add_invitations(
     cid: str,
     principal: Annotated[Principal, visibility.changing("conferences.invitations:write")],
-    body: Annotated[InvitationsOrOne, parsed(InvitationsOrOne)],
+    body: InvitationsOrOne,
     conferences: Conferences,
 ) -> dict[str, Any]:
     """`{"invitations": [{"id": ..., "display_name": ..., "is_moderator": ...}]}`, or one
@@ -285,11 +280,10 @@ def remove_invitation(
     "/{cid}/registrations",
     status_code=201,
     response_model=Registration,
-    openapi_extra=documented_body(RegistrationForm),
 )
 def register(
     cid: str,
-    body: Annotated[RegistrationForm, parsed(RegistrationForm)],
+    body: RegistrationForm,
     request: Request,
     conferences: Conferences,
 ) -> dict[str, Any]:

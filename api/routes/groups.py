@@ -64,7 +64,7 @@ def create_group(
     view: DirectoryQuery,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        group = groups.create(cast(NewGroup, body.model_dump(exclude_unset=True)))
+        group = groups.create(cast(NewGroup, body.given()))
     return group_view(_row(view, group.group_id))
 
 
@@ -98,7 +98,7 @@ def edit_group(
     view: DirectoryQuery,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        groups.edit(group_id, cast(GroupFields, body.model_dump(exclude_unset=True)))
+        groups.edit(group_id, cast(GroupFields, body.given()))
     return group_view(_row(view, group_id))
 
 
@@ -174,7 +174,7 @@ def change_group_address_book(
     """Who the members see (all users, chosen groups, no one) and manual entries
     (§13.3.5); a PATCH replaces only the keys it gives."""
     current = dict(_row(view, group_id).address_book)
-    book = cast(AddressBook, {**current, **body.model_dump(exclude_unset=True)})
+    book = cast(AddressBook, {**current, **body.given()})
     with acting_as(principal.actor):
         groups.change_address_book(group_id, book)
     return dict(_row(view, group_id).address_book)
@@ -195,7 +195,7 @@ def change_group_app_settings(
     groups: Groups,
     view: DirectoryQuery,
 ) -> dict[str, Any]:
-    limits = cast(Limits, body.model_dump(exclude_unset=True))
+    limits = cast(Limits, body.given())
     with acting_as(principal.actor):
         groups.change_app_settings(group_id, limits)
     return dict(_row(view, group_id).app_settings)

@@ -118,7 +118,7 @@ def load_licence(
     licences than are in use redistributes them at once (§5.2.1 item 5)."""
     view.fresh()
     with acting_as(principal.actor):
-        licensing.load(body.model_dump(exclude_unset=True))
+        licensing.load(body.given())
     return licensing.summary()
 
 
@@ -134,7 +134,7 @@ def change_pro(
 ) -> dict[str, Any]:
     """`{groups?, allow_request?, show_info?}`: the groups whose members get permanent
     licences, by priority (applied at the next distribution), and the two switches."""
-    settings = cast(ProSettingsChange, body.model_dump(exclude_unset=True))
+    settings = cast(ProSettingsChange, body.given())
     with acting_as(principal.actor):
         licensing.change_pro_settings(settings)
     return _view(licensing, view)

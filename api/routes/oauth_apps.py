@@ -86,7 +86,7 @@ def list_applications(
 async def create_application(
     body: ApplicationCreate, principal: Writer, oauth: OAuth
 ) -> dict[str, Any]:
-    fields = cast(NewApplication, body.model_dump(exclude_unset=True))
+    fields = cast(NewApplication, body.given())
 
     def create() -> dict[str, Any]:
         with acting_as(principal.actor):
@@ -106,7 +106,7 @@ def edit_application(
     app_id: str, body: ApplicationChange, principal: Writer, oauth: OAuth
 ) -> dict[str, Any]:
     """Name, redirect URL and permissions; the ID never changes (§15.1)."""
-    fields = cast(ApplicationFields, body.model_dump(exclude_unset=True))
+    fields = cast(ApplicationFields, body.given())
     with acting_as(principal.actor):
         app, _ = oauth.edit(app_id, fields)
     return app_view(app)

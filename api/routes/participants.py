@@ -11,7 +11,6 @@ from fastapi import APIRouter
 from api import visibility
 from api.auth import Principal, signed_in_with, writing_own
 from api.dependencies.conferencing import ConferencesView, Sessions
-from api.schemas.common import documented_body, parsed
 from api.schemas.conferences import (
     Called,
     Participant,
@@ -47,13 +46,12 @@ def list_participants(
 @router.post(
     "/{cid}/participants",
     response_model=Called,
-    openapi_extra=documented_body(ParticipantsCall),
 )
 def add_participants(
     cid: str,
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
     requester: Annotated[Requester, visibility.managing("conferences.participants:write")],
-    body: Annotated[ParticipantsCall, parsed(ParticipantsCall)],
+    body: ParticipantsCall,
     sessions: Sessions,
 ) -> dict[str, Any]:
     """`{"participants": ["user_id" | "#sip:…", …]}`: called into the conference now."""
@@ -78,14 +76,13 @@ def call_again(
 @router.patch(
     "/{cid}/participants/{participant_id}",
     response_model=Participant,
-    openapi_extra=documented_body(ParticipantChange, partial=True),
 )
 def change_participant(
     cid: str,
     participant_id: str,
     principal: Annotated[Principal, writing_own("conferences.participants:write")],
     requester: Annotated[Requester, visibility.managing("conferences.participants:write")],
-    body: Annotated[ParticipantChange, parsed(ParticipantChange, partial=True)],
+    body: ParticipantChange,
     sessions: Sessions,
 ) -> dict[str, Any]:
     """Any of `admitted: true`, `moderator`, `podium`, `microphone`, `camera`."""

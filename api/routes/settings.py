@@ -72,7 +72,7 @@ def edit_section(
             # Registry <-> LDAP (§13.7, §13.8): switching to LDAP synchronises,
             # switching back can import the directory's accounts.
             return storage.switch(body.mode, body.import_users)
-        patch = body.model_dump(exclude_unset=True)
+        patch = body.given()
         password = patch.pop("bind_password", None) if section == "ldap" else None
         if password is not None:
             secrets.set(BIND_PASSWORD, password)

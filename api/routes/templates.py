@@ -8,7 +8,6 @@ from fastapi import APIRouter
 
 from api.auth import Principal, reading, writing
 from api.dependencies.conferencing import ConferencesView, Templates
-from api.schemas.common import documented_body, parsed
 from api.schemas.conferences import (
     Conference,
     FromTemplate,
@@ -37,12 +36,10 @@ def list_templates(
     return {"cnt": len(templates), "templates": templates}
 
 
-@router.post(
-    "", status_code=201, response_model=Template, openapi_extra=documented_body(TemplateCreate)
-)
+@router.post("", status_code=201, response_model=Template)
 def create_template(
     principal: Annotated[Principal, writing("templates.conferences:write")],
-    body: Annotated[TemplateCreate, parsed(TemplateCreate, partial=True)],
+    body: TemplateCreate,
     templates: Templates,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -63,12 +60,11 @@ def get_template(
 @router.patch(
     "/{template_id}",
     response_model=Template,
-    openapi_extra=documented_body(TemplateChange, partial=True),
 )
 def edit_template(
     template_id: str,
     principal: Annotated[Principal, writing("templates.conferences:write")],
-    body: Annotated[TemplateChange, parsed(TemplateChange, partial=True)],
+    body: TemplateChange,
     templates: Templates,
     shown: ConferencesView,
 ) -> dict[str, Any]:
@@ -91,12 +87,11 @@ def delete_template(
     "/{template_id}/conferences",
     status_code=201,
     response_model=Conference,
-    openapi_extra=documented_body(FromTemplate, partial=True),
 )
 def conference_from_template(
     template_id: str,
     principal: Annotated[Principal, writing("templates.conferences:read", "conferences:write")],
-    body: Annotated[FromTemplate, parsed(FromTemplate, partial=True)],
+    body: FromTemplate,
     templates: Templates,
     shown: ConferencesView,
 ) -> dict[str, Any]:

@@ -156,7 +156,7 @@ def create_user(
     view: DirectoryQuery,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        user = users.create(cast(NewUser, body.model_dump(exclude_unset=True)))
+        user = users.create(cast(NewUser, body.given()))
     return _detail(view, user.user_id)
 
 
@@ -202,7 +202,7 @@ def edit_user(
     users: Users,
     view: DirectoryQuery,
 ) -> dict[str, Any]:
-    change = cast(UserFields, body.model_dump(exclude_unset=True))
+    change = cast(UserFields, body.given())
     with acting_as(principal.actor):
         user = users.edit(user_id, change, by_user=principal.role == "user")
     return _detail(view, user.user_id)
@@ -262,7 +262,7 @@ def change_app_settings(
     users: Users,
     view: DirectoryQuery,
 ) -> dict[str, Any]:
-    limits = cast(Limits, body.model_dump(exclude_unset=True))
+    limits = cast(Limits, body.given())
     with acting_as(principal.actor):
         users.change_app_settings(user_id, limits)
     detail: dict[str, Any] = _detail(view, user_id)["app_settings"]
@@ -297,7 +297,7 @@ def add_contact(
     users: Users,
 ) -> dict[str, Any]:
     with acting_as(principal.actor):
-        return users.add_contact(user_id, cast(NewContact, body.model_dump(exclude_unset=True)))
+        return users.add_contact(user_id, cast(NewContact, body.given()))
 
 
 @router.delete("/{user_id}/addressbook/{entry_id}", status_code=204)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from api.schemas.common import CallString
-from api.schemas.documented import StrictBody, documented
+from api.schemas.bodies import Body, CallString, documented
 from domain.identity.alias import ALIAS_PATTERN, MAX_LENGTH
 
 
-class AliasCreate(StrictBody):
+class AliasCreate(Body):
     """A short name (Latin letters and digits) standing for a call string (§13.4)."""
 
     alias: str = documented(maxLength=MAX_LENGTH, pattern=ALIAS_PATTERN)

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from api.schemas.common import CallString, Reply
-from api.schemas.documented import StrictBody, documented, unset
+from api.schemas.bodies import Body, CallString, documented, unset
+from api.schemas.common import Reply
 from domain.identity.group import ADDRESS_BOOK_MODES
 from domain.identity.groups_service import MAX_NAME
 
@@ -28,7 +28,7 @@ class GroupList(Reply):
 # -- request bodies (domain/identity/groups_service.py enforces each value rule) -------
 
 
-class Rights(StrictBody):
+class Rights(Body):
     """What members may do (§13.3.1); several groups: a right allowed by any one wins.
     At creation an omitted right is allowed (`operator` is not); an edit changes only
     the rights it gives."""
@@ -48,35 +48,35 @@ class Rights(StrictBody):
 NAME = {"minLength": 1, "maxLength": MAX_NAME}
 
 
-class GroupChange(StrictBody):
+class GroupChange(Body):
     """Built-in and imported groups keep their names."""
 
     display_name: str = unset(**NAME)
     rights: Rights = unset()
 
 
-class GroupCreate(StrictBody):
+class GroupCreate(Body):
     """`POST groups` (Registry mode; in LDAP mode groups are imported)."""
 
     display_name: str = documented(**NAME)
     rights: Rights = Field(default_factory=Rights)
 
 
-class GroupImport(StrictBody):
+class GroupImport(Body):
     dn: str = Field(description="the directory group's distinguished name")
 
 
-class MemberAdd(StrictBody):
+class MemberAdd(Body):
     user_id: str
 
 
-class AddressBookEntry(StrictBody):
+class AddressBookEntry(Body):
     id: str | None = Field(None, description="kept when given; generated otherwise")
     call_string: CallString
     display_name: str | None = Field(None, description="default: call_string")
 
 
-class AddressBookChange(StrictBody):
+class AddressBookChange(Body):
     """Who the members see, and manual entries (§13.3.5); each key given replaces it."""
 
     mode: str = unset(enum=list(ADDRESS_BOOK_MODES))

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from api.schemas.common import omitted, one_of
-from api.schemas.documented import StrictBody, documented
+from api.schemas.bodies import Body, documented, one_of, unset
 from domain.licensing.terms import EDITIONS, EXTENSIONS, MAX_COUNT
 
 Extension = Annotated[str, one_of(EXTENSIONS)]
@@ -16,7 +15,7 @@ Count = Annotated[int, documented(minimum=0, maximum=MAX_COUNT, description="lic
 """domain/licensing/terms.py `check_terms` enforces the range (and every other value)."""
 
 
-class LicenceLoad(StrictBody):
+class LicenceLoad(Body):
     """`PUT license`: a whole licence (§5, §9.1.1); fewer PRO licences than are in use
     redistributes them at once."""
 
@@ -34,11 +33,11 @@ class LicenceLoad(StrictBody):
     )
 
 
-class ProSettings(StrictBody):
+class ProSettings(Body):
     """`PUT license/pro` (§9.1.2): only the keys given change."""
 
-    groups: list[str] = omitted(
+    groups: list[str] = unset(
         description="group IDs whose members get permanent licences, by priority"
     )
-    allow_request: bool = omitted(description="users may ask for a PRO licence")
-    show_info: bool = omitted(description="users see their licence information")
+    allow_request: bool = unset(description="users may ask for a PRO licence")
+    show_info: bool = unset(description="users see their licence information")

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Reply, one_of
-from api.schemas.documented import StrictBody, documented, unset
+from api.schemas.bodies import Body, documented, one_of, unset
+from api.schemas.common import Reply
 from api.schemas.errors import ErrorBody, OAuthErrorBody
 from domain.oauth.application import MAX_NAME, MAX_URI
 from domain.oauth.permissions import PERMISSIONS
@@ -113,7 +113,7 @@ REDIRECT_URI = {
 PERMISSIONS_DOC = "a general permission (users) stands for its :read and :write"
 
 
-class ApplicationCreate(StrictBody):
+class ApplicationCreate(Body):
     """`POST oauth2/applications` (§15.3); the ID and the secret are generated."""
 
     name: str = documented(minLength=1, maxLength=MAX_NAME)
@@ -121,7 +121,7 @@ class ApplicationCreate(StrictBody):
     permissions: list[Permission] = documented([], uniqueItems=True, description=PERMISSIONS_DOC)
 
 
-class ApplicationChange(StrictBody):
+class ApplicationChange(Body):
     """`PATCH oauth2/applications/{id}`: name, redirect URL, permissions; the ID stays."""
 
     name: str = unset(minLength=1, maxLength=MAX_NAME)

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from api.schemas.common import Body, Reply, json_body, omitted, one_of, partial_schema, schema_of
-from api.schemas.documented import StrictBody, documented, unset
+from api.schemas.bodies import Body, documented, one_of, unset
+from api.schemas.common import Reply, json_body, partial_schema, schema_of
 from domain.settings.auth_zones import METHODS
 from domain.settings.conferences import JOIN_METHODS, MAX_DAYS, MIN_DAYS
 from domain.settings.recordings import GROUP_MODES, P2P_MODES
@@ -74,7 +74,7 @@ def days(default: int | None) -> Any:
 VERSION = r"^\d+(\.\d+){0,3}$"
 
 
-class ClientPolicy(StrictBody):
+class ClientPolicy(Body):
     """One OS's client policy (§9.1.5)."""
 
     min_version: str | None = documented(None, pattern=VERSION)
@@ -85,7 +85,7 @@ class ClientPolicy(StrictBody):
     authorization: bool = Field(True, description="whether this OS's clients may sign in")
 
 
-class MainSettings(StrictBody):
+class MainSettings(Body):
     """Section `main` (§9.1.3)."""
 
     timezone: str = Field("UTC", description="an IANA time zone such as Europe/Berlin")
@@ -99,7 +99,7 @@ class MainSettings(StrictBody):
     client_apps: dict[str, ClientPolicy] = documented({}, propertyNames={"enum": list(CLIENT_OSES)})
 
 
-class SecuritySettings(StrictBody):
+class SecuritySettings(Body):
     """Section `security` (§8.1, §12.2)."""
 
     admin_ip_allowlist_enabled: bool = False
@@ -110,7 +110,7 @@ class SecuritySettings(StrictBody):
     localhost_without_auth: bool = False
 
 
-class PasswordPolicySettings(StrictBody):
+class PasswordPolicySettings(Body):
     """Section `password-policy` (§13.10.1)."""
 
     min_length: int = documented(8, minimum=2, maximum=64)
@@ -119,7 +119,7 @@ class PasswordPolicySettings(StrictBody):
     require_special: bool = False
 
 
-class LockoutSettings(StrictBody):
+class LockoutSettings(Body):
     """Section `lockout` (§13.10.2)."""
 
     enabled: bool = True
@@ -131,7 +131,7 @@ class LockoutSettings(StrictBody):
 AuthMethod = Annotated[str, one_of(METHODS)]
 
 
-class TrustedZone(StrictBody):
+class TrustedZone(Body):
     """The fields given replace the zone's current ones."""
 
     name: str = unset(minLength=1)
@@ -140,7 +140,7 @@ class TrustedZone(StrictBody):
     methods: list[AuthMethod] = unset(description="ntlm, kerberos, adfs: LDAP mode only")
 
 
-class ExternalZone(StrictBody):
+class ExternalZone(Body):
     """The fields given replace the zone's current ones."""
 
     name: str = unset(minLength=1)
@@ -148,18 +148,18 @@ class ExternalZone(StrictBody):
     methods: list[AuthMethod] = unset()
 
 
-class Zones(StrictBody):
+class Zones(Body):
     trusted: TrustedZone = unset()
     external: ExternalZone = unset()
 
 
-class AuthZonesSettings(StrictBody):
+class AuthZonesSettings(Body):
     """Section `auth-zones` (§8.3): each zone's fields replace the current ones."""
 
     zones: Zones = unset()
 
 
-class UserStorageSwitch(StrictBody):
+class UserStorageSwitch(Body):
     """Section `user-storage` (§13.7, §13.8): switch between Registry and LDAP."""
 
     mode: str = one_of(USER_STORAGE_MODES)
@@ -171,7 +171,7 @@ class UserStorageSwitch(StrictBody):
 LdapAttribute = Annotated[str, one_of(LDAP_ATTRIBUTE_KEYS)]
 
 
-class LdapSettings(StrictBody):
+class LdapSettings(Body):
     """Section `ldap` (§13.8); `bind_password` is kept as a secret, never shown."""
 
     server_type: str = documented("active_directory", enum=list(LDAP_SERVER_TYPES))
@@ -180,7 +180,7 @@ class LdapSettings(StrictBody):
     use_ssl: bool = False
     verify_certificate: bool = True
     bind_dn: str = unset(minLength=1, maxLength=1024)
-    bind_password: str = omitted(min_length=1, description="write-only")
+    bind_password: str = unset(minLength=1, description="write-only")
     base_dn: str = unset(minLength=1, maxLength=1024)
     allowed_group_dn: str | None = documented(None, maxLength=1024)
     trust_enabled: bool = True
@@ -193,7 +193,7 @@ JoinMethod = Annotated[str, one_of(JOIN_METHODS)]
 JoinMethods = documented(list(JOIN_METHODS), minItems=1, uniqueItems=True)
 
 
-class ConferenceSettings(StrictBody):
+class ConferenceSettings(Body):
     """Section `conferences`: automatic deletion (§14.7.1), ways of joining (§14.7.3)."""
 
     delete_one_time_enabled: bool = False
@@ -204,7 +204,7 @@ class ConferenceSettings(StrictBody):
     public_join_methods: list[JoinMethod] = JoinMethods
 
 
-class RecordingSettings(StrictBody):
+class RecordingSettings(Body):
     """Section `recordings` (§9.6)."""
 
     group_mode: str = documented("on_demand", enum=list(GROUP_MODES))
@@ -344,7 +344,7 @@ SECTION_REPLY: dict[str, Any] = {"responses": SECTION_DOCS["responses"]}
 """`openapi_extra` of `GET settings/{section}`."""
 
 
-class PreferencesChange(StrictBody):
+class PreferencesChange(Body):
     """`PATCH admin/preferences`: the keys given change; null: the server's setting."""
 
     language: str = unset(minLength=2, maxLength=16, description="e.g. en, de")

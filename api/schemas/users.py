@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.schemas.common import EMAIL, CallString, Reply
-from api.schemas.documented import Located, StrictBody, documented, unset
+from api.schemas.bodies import EMAIL, Body, CallString, Located, documented, unset
+from api.schemas.common import Reply
 from domain.identity.ids import MAX_LENGTH as ID_LENGTH
 from domain.identity.rights import BANDWIDTH_KBPS
 from domain.identity.users_service import MAX_FIELD
@@ -67,7 +67,7 @@ class Contact(Reply):
 # -- request bodies (domain/identity/users_service.py enforces each value rule) --------
 
 
-class _Profile(StrictBody):
+class _Profile(Body):
     """The profile fields; null clears one."""
 
     email: str | None = unset(
@@ -117,7 +117,7 @@ class BandwidthLimits(Located):
     max_outbound_kbps: int | None = unset(**KBPS)
 
 
-class ContactCreate(StrictBody):
+class ContactCreate(Body):
     """A personal address-book entry (§13.2.4)."""
 
     call_string: CallString

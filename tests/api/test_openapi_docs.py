@@ -117,7 +117,7 @@ def _documented(schema: dict[str, Any], components: dict[str, Any]) -> bool:
 
 def test_every_json_request_body_documents_its_fields(api: RunningApi) -> None:
     # A route reading `body: dict[str, Any]` shows an open object unless it documents
-    # its fields (api/schemas/common.py `documented_body`): a new one can't skip it.
+    # its fields (a request model, or api/schemas/common.py `json_body`): a new one can't skip it.
     with _site(api) as site:
         schema = site.get("/openapi.json").json()
     components = schema["components"]["schemas"]
